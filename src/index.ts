@@ -1,0 +1,35 @@
+/**
+ * metrix-stream: track metrics through object-mode streams.
+ * @packageDocumentation
+ */
+export type { AggFunc } from './aggregators/AggFunc.js';
+export { count, first, last, max, mean, median, min, stdev, sum, variance } from './aggregators/builtins.js';
+export { percentile } from './aggregators/percentile.js';
+export { keyFromTags, tagsFromKey } from './key.js';
+export {
+  MElement,
+  type MElementJSON,
+  type MElementOptions,
+  type Tags,
+  type TagsInput,
+  type TagValue,
+} from './MElement.js';
+export { ErrorCode, type ErrorCodeValue, MetrixError, type MetrixErrorOptions } from './MetrixError.js';
+export {
+  type AggSpec,
+  MStream,
+  type MStreamInput,
+  type MStreamOptions,
+  type MTimer,
+  type SendOptions,
+  type TimerOptions,
+} from './MStream.js';
+export { MSink, type MSinkOptions } from './sinks/MSink.js';
+export { aggregate } from './stages/aggregate.js';
+export { batchByCount } from './stages/batchByCount.js';
+export { dropEmpty } from './stages/dropEmpty.js';
+export { flatten } from './stages/flatten.js';
+export { groupByKey } from './stages/groupByKey.js';
+export { type ElementBatch, ElementGroup, type GroupedElements, type StageOptions } from './stages/types.js';
+export { windowByTime } from './stages/windowByTime.js';
+export { type ZipBranch, zipAggs } from './stages/zipAggs.js';

@@ -1,0 +1,105 @@
+import type { TransformCallback } from 'node:stream';
+import type { Duplex } from 'readable-stream';
+import { Transform } from 'readable-stream';
+import { streamOptions } from '../internal/validate.js';
+import { ErrorCode, MetrixError } from '../MetrixError.js';
+import type { StageOptions } from './types.js';
+
+/** An object-mode Duplex that emits exactly one output for each input, like {@link aggregate}. */
+export type ZipBranch = Pick<Duplex, 'write' | 'end' | 'on' | 'destroy'>;
+
+/**
+ * Feeds every input to each branch (typically several {@link aggregate} stages) and emits, per
+ * input, the array of the branches' outputs in branch order — so the aggregations of one window
+ * stay together and in the order they were given.
+ *
+ * Each branch must emit exactly one output per input. An input is acknowledged once every branch
+ * has accepted it, so a slow branch slows the zip (backpressure). At end of input it ends every
+ * branch and waits for their last outputs. A branch's error destroys the zip with that error,
+ * unchanged; destroying the zip destroys the branches.
+ *
+ * `g1 g2` with branches `sum`, `max` → `[sum(g1), max(g1)] [sum(g2), max(g2)]`
+ *
+ * @param branches - At least one object-mode Duplex.
+ * @throws {@link MetrixError} `ERR_METRIX_INVALID_ARGUMENT` when `branches` is empty or holds
+ * something that is not a stream.
+ * @example
+ * ```ts
+ * import { aggregate, flatten, groupByKey, max, sum, windowByTime, zipAggs } from 'metrix-stream';
+ * const out = windowByTime(5)
+ *   .pipe(groupByKey())
+ *   .pipe(zipAggs([aggregate('m.sum', sum), aggregate('m.max', max)]))
+ *   .pipe(flatten());
+ * ```
+ * @see {@link aggregate}; {@link flatten}, which turns the arrays back into elements.
+ */
+export function zipAggs(branches: readonly ZipBranch[], options?: StageOptions): Transform {
+  if (!Array.isArray(branches) || branches.length === 0) {
+    throw new MetrixError(
+      ErrorCode.INVALID_ARGUMENT,
+      'zipAggs(branches): branches must be a non-empty array of streams',
+      {
+        input: branches,
+      },
+    );
+  }
+  for (const b of branches) {
+    if (b === null || typeof b !== 'object' || typeof b.write !== 'function' || typeof b.on !== 'function') {
+      throw new MetrixError(
+        ErrorCode.INVALID_ARGUMENT,
+        'zipAggs(branches): every branch must be an object-mode Duplex',
+        {
+          input: b,
+        },
+      );
+    }
+  }
+  const queues: unknown[][] = branches.map(() => []);
+  let ended = 0;
+  let onAllEnded: (() => void) | undefined;
+
+  const zip = new Transform({
+    ...streamOptions(options),
+    transform(chunk: unknown, _encoding: BufferEncoding, callback: TransformCallback) {
+      let pending = branches.length;
+      const accepted = (err?: Error | null) => {
+        // A branch error is reported by its 'error' listener, which destroys the zip.
+        if (!err && --pending === 0) callback();
+      };
+      for (const branch of branches) branch.write(chunk, accepted);
+    },
+    flush(this: Transform, callback: TransformCallback) {
+      onAllEnded = () => {
+        const leftover = queues.some((q) => q.length > 0);
+        callback(
+          leftover
+            ? new MetrixError(ErrorCode.INVALID_ARGUMENT, 'zipAggs: branches emitted different numbers of outputs')
+            : null,
+        );
+      };
+      if (ended === branches.length) onAllEnded();
+      else for (const branch of branches) branch.end();
+    },
+    destroy(error: Error | null, callback: (error: Error | null) => void) {
+      for (const branch of branches) branch.destroy();
+      callback(error);
+    },
+  });
+
+  branches.forEach((branch, i) => {
+    branch.on('data', (out: unknown) => {
+      (queues[i] as unknown[]).push(out);
+      emitReady();
+    });
+    branch.on('end', () => {
+      if (++ended === branches.length) onAllEnded?.();
+    });
+    branch.on('error', (err: Error) => zip.destroy(err));
+  });
+
+  function emitReady(): void {
+    while (queues.every((q) => q.length > 0)) zip.push(queues.map((q) => q.shift()));
+  }
+
+  return zip;
+}
