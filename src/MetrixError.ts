@@ -74,7 +74,7 @@ export class MetrixError extends Error {
   /** The stable `ERR_METRIX_*` code. */
   readonly code: ErrorCodeValue;
   /** The rejected input, when there is one. */
-  readonly input?: unknown;
+  declare readonly input?: unknown;
 
   constructor(code: ErrorCodeValue, message: string, options: MetrixErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
