@@ -1,17 +1,6 @@
 import fc from 'fast-check';
 import t from 'tap';
-import {
-  count,
-  first,
-  last,
-  max,
-  mean,
-  median,
-  min,
-  stdev,
-  sum,
-  variance,
-} from '../../src/aggregators/builtins.js';
+import { count, first, last, max, mean, median, min, stdev, sum, variance } from '../../src/aggregators/builtins.js';
 
 t.test('builtins: named after their export', async (t) => {
   const fns = { count, first, last, max, mean, median, min, stdev, sum, variance };
@@ -52,21 +41,17 @@ t.test('builtins: median does not reorder its input', async (t) => {
 
 t.test('builtins: algebra — sum/count/min/max of a split equal those of the whole (property)', async (t) => {
   fc.assert(
-    fc.property(
-      fc.array(fc.integer({ min: -1e6, max: 1e6 }), { minLength: 2 }),
-      fc.nat(),
-      (values, at) => {
-        const i = 1 + (at % (values.length - 1));
-        const a = values.slice(0, i);
-        const b = values.slice(i);
-        return (
-          sum(a) + sum(b) === sum(values) &&
-          count(a) + count(b) === count(values) &&
-          Math.min(min(a), min(b)) === min(values) &&
-          Math.max(max(a), max(b)) === max(values)
-        );
-      },
-    ),
+    fc.property(fc.array(fc.integer({ min: -1e6, max: 1e6 }), { minLength: 2 }), fc.nat(), (values, at) => {
+      const i = 1 + (at % (values.length - 1));
+      const a = values.slice(0, i);
+      const b = values.slice(i);
+      return (
+        sum(a) + sum(b) === sum(values) &&
+        count(a) + count(b) === count(values) &&
+        Math.min(min(a), min(b)) === min(values) &&
+        Math.max(max(a), max(b)) === max(values)
+      );
+    }),
   );
   t.pass('held');
 });

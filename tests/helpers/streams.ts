@@ -17,7 +17,9 @@ export async function run<T = unknown>(stage: Transform | Duplex, items: readonl
 
 /** Pipes `items` from a Readable through `stage` and collects the output with `toArray()`. */
 export async function pipeThrough<T = unknown>(stage: Transform | Duplex, items: readonly unknown[]): Promise<T[]> {
-  return (await Readable.from(items as unknown[], { objectMode: true }).pipe(stage as unknown as NodeJS.WritableStream & Readable).toArray()) as T[];
+  return (await Readable.from(items as unknown[], { objectMode: true })
+    .pipe(stage as unknown as NodeJS.WritableStream & Readable)
+    .toArray()) as T[];
 }
 
 /** Waits for the first 'error' of a stream. */
