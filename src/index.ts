@@ -24,6 +24,9 @@ export {
   type SendOptions,
   type TimerOptions,
 } from './MStream.js';
+export { LineParser, type LineParserOptions, type MalformedLineInput } from './parsers/LineParser.js';
+export type { ParsedElement } from './parsers/ParsedElement.js';
+export { type ParseNDJSONOptions, parseNDJSON } from './parsers/parseNDJSON.js';
 export { MSink, type MSinkOptions } from './sinks/MSink.js';
 export { aggregate } from './stages/aggregate.js';
 export { batchByCount } from './stages/batchByCount.js';
