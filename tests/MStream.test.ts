@@ -1,0 +1,528 @@
+import { createReadStream, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { createServer, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import fc from 'fast-check';
+import t from 'tap';
+import { count, max, mean, min, sum } from '../src/aggregators/builtins.js';
+import { percentile } from '../src/aggregators/percentile.js';
+import { MElement } from '../src/MElement.js';
+import { ErrorCode, MetrixError } from '../src/MetrixError.js';
+import { MStream } from '../src/MStream.js';
+import { installClock, T0 } from './helpers/clock.js';
+import { nextError } from './helpers/streams.js';
+
+const show = (els: MElement[]) => els.map((e) => `${e.name}${JSON.stringify(e.tags)}=${e.value}`);
+
+async function drain(m: MStream, send: (m: MStream) => void): Promise<MElement[]> {
+  const out: MElement[] = [];
+  m.on('data', (e: MElement) => out.push(e));
+  send(m);
+  await m.close();
+  return out;
+}
+
+t.test('MStream: the original documentation example', async (t) => {
+  const m = new MStream('m', { agg: sum, defaultTags: { foo: 'BAR!' }, batchSize: 3 });
+  const out = await drain(m, (m) => {
+    for (const ele of [{ value: 1 }, { value: 2 }, { value: 1, tags: { foo: 'bar' } }]) {
+      m.send(ele.value, ele.tags ? { tags: ele.tags } : undefined);
+    }
+  });
+  t.same(show(out), ['m.sum{"foo":"BAR!"}=3', 'm.sum{"foo":"bar"}=1']);
+});
+
+t.test('MStream: agg as a function, an array and an object', async (t) => {
+  const feed = (m: MStream) => [1, 2, 3].forEach((v) => m.send(v));
+  t.same(show(await drain(new MStream('a', { agg: max, batchSize: 3 }), feed)), ['a.max{}=3']);
+  t.same(show(await drain(new MStream('b', { agg: [min, max, percentile(50)], batchSize: 3 }), feed)), [
+    'b.min{}=1',
+    'b.max{}=3',
+    'b.p50{}=2',
+  ]);
+  t.same(show(await drain(new MStream('c', { agg: { total: sum, n: count }, batchSize: 3 }), feed)), [
+    'c.total{}=6',
+    'c.n{}=3',
+  ]);
+});
+
+t.test('MStream: several aggregations — all groups of the first, then of the second', async (t) => {
+  const m = new MStream('m', { agg: [sum, count], batchSize: 4 });
+  const out = await drain(m, (m) => {
+    m.send(1, { tags: { k: 'a' } });
+    m.send(2, { tags: { k: 'b' } });
+    m.send(3, { tags: { k: 'a' } });
+    m.send(4);
+  });
+  t.same(show(out), [
+    'm.sum{"k":"a"}=4',
+    'm.sum{"k":"b"}=2',
+    'm.sum{}=4',
+    'm.count{"k":"a"}=2',
+    'm.count{"k":"b"}=1',
+    'm.count{}=1',
+  ]);
+});
+
+t.test('MStream: readable properties and toString', async (t) => {
+  const m = new MStream('lat', { agg: [sum, max], defaultTags: { n: 1 }, windowSize: 0.5 });
+  t.equal(m.name, 'lat');
+  t.same([...m.agg.keys()], ['sum', 'max']);
+  t.equal(m.agg.get('sum'), sum);
+  t.same(m.defaultTags, { n: '1' });
+  t.equal(m.windowSize, 0.5);
+  t.equal(m.batchSize, undefined);
+  t.equal(String(m), "MStream(name='lat', agg=[sum, max], windowSize=0.5)");
+  t.equal(String(new MStream('x', { agg: sum, batchSize: 2 })), "MStream(name='x', agg=[sum], batchSize=2)");
+  m.destroy();
+});
+
+t.test('MStream: construction misuse throws MetrixError with a code', async (t) => {
+  const cases: [() => unknown, string][] = [
+    [() => new MStream('', { agg: sum, batchSize: 1 }), ErrorCode.INVALID_NAME],
+    [() => new MStream('m', undefined as never), ErrorCode.INVALID_ARGUMENT],
+    [() => new MStream('m', { agg: 'sum' as never, batchSize: 1 }), ErrorCode.INVALID_AGG],
+    [() => new MStream('m', { agg: null as never, batchSize: 1 }), ErrorCode.INVALID_AGG],
+    [() => new MStream('m', { agg: [], batchSize: 1 }), ErrorCode.INVALID_AGG],
+    [() => new MStream('m', { agg: {}, batchSize: 1 }), ErrorCode.INVALID_AGG],
+    [() => new MStream('m', { agg: [(v: readonly number[]) => v.length], batchSize: 1 }), ErrorCode.INVALID_AGG],
+    [() => new MStream('m', { agg: [sum, sum], batchSize: 1 }), ErrorCode.INVALID_AGG],
+    [() => new MStream('m', { agg: { a: 1 as never }, batchSize: 1 }), ErrorCode.INVALID_AGG],
+    [() => new MStream('m', { agg: sum }), ErrorCode.INVALID_GROUPING],
+    [() => new MStream('m', { agg: sum, batchSize: 1, windowSize: 1 }), ErrorCode.INVALID_GROUPING],
+    [() => new MStream('m', { agg: sum, batchSize: 0 }), ErrorCode.INVALID_GROUPING],
+    [() => new MStream('m', { agg: sum, batchSize: -1 }), ErrorCode.INVALID_GROUPING],
+    [() => new MStream('m', { agg: sum, batchSize: 2.5 }), ErrorCode.INVALID_GROUPING],
+    [() => new MStream('m', { agg: sum, windowSize: 0 }), ErrorCode.INVALID_GROUPING],
+    [() => new MStream('m', { agg: sum, windowSize: -1 }), ErrorCode.INVALID_GROUPING],
+    [() => new MStream('m', { agg: sum, windowSize: Number.POSITIVE_INFINITY }), ErrorCode.INVALID_GROUPING],
+    [() => new MStream('m', { agg: sum, windowSize: Number.NaN }), ErrorCode.INVALID_GROUPING],
+    [() => new MStream('m', { agg: sum, batchSize: 1, defaultTags: { a: [] as never } }), ErrorCode.INVALID_TAGS],
+    [() => new MStream('m', { agg: sum, batchSize: 1, onInvalid: 'ignore' as never }), ErrorCode.INVALID_ARGUMENT],
+  ];
+  for (const [fn, code] of cases) {
+    const err = t.throws(fn, { code }, code);
+    t.ok(err instanceof MetrixError);
+  }
+  t.match(
+    t.throws(() => new MStream('m', { agg: sum })),
+    { message: /neither/ },
+  );
+  t.match(
+    t.throws(() => new MStream('m', { agg: sum, batchSize: 1, windowSize: 1 })),
+    { message: /both/ },
+  );
+});
+
+t.test('MStream: writable side takes numbers, MElements and element objects, merging default tags', async (t) => {
+  const m = new MStream('m', { agg: sum, defaultTags: { env: 'prod', host: 'a' }, batchSize: 10 });
+  const out = await drain(m, (m) => {
+    m.write(1);
+    m.write(new MElement('ignored-name', 2, { tags: { host: 'b' } }));
+    m.write({ value: 3, tags: { host: 'b', extra: true } });
+    m.write({ value: 4, tags: null });
+  });
+  t.same(show(out), [
+    'm.sum{"env":"prod","host":"a"}=5',
+    'm.sum{"env":"prod","host":"b"}=2',
+    'm.sum{"env":"prod","host":"b","extra":"true"}=3',
+  ]);
+});
+
+t.test('MStream: output time is the last element time for count batches', async (t) => {
+  const m = new MStream('m', { agg: sum, batchSize: 2 });
+  const out = await drain(m, (m) => {
+    m.send(1, { time: 10 });
+    m.send(1, { time: 20 });
+    m.send(1, { time: 30 });
+  });
+  t.same(
+    out.map((e) => e.time),
+    [20, 30],
+  );
+});
+
+t.test('MStream: time windows on a fake clock, stamped with the window end', async (t) => {
+  const clock = installClock(t);
+  const m = new MStream('m', { agg: [sum, count], windowSize: 10 });
+  const out: MElement[] = [];
+  m.on('data', (e: MElement) => out.push(e));
+  m.send(1);
+  m.send(2);
+  await clock.tickAsync(10_000);
+  t.same(show(out), ['m.sum{}=3', 'm.count{}=2']);
+  t.same(
+    out.map((e) => e.time),
+    [T0 + 10_000, T0 + 10_000],
+  );
+  await clock.tickAsync(30_000);
+  t.equal(out.length, 2, 'empty windows produce no output');
+  m.send(5);
+  await clock.tickAsync(1_000);
+  await m.close(); // the partial window is flushed at once
+  t.same(show(out.slice(2)), ['m.sum{}=5', 'm.count{}=1']);
+  t.equal(out[2]?.time, T0 + 50_000);
+  t.equal(clock.countTimers(), 0, 'no timer left after close');
+});
+
+t.test('MStream: destroy() mid-window clears the timer', async (t) => {
+  const clock = installClock(t);
+  const m = new MStream('m', { agg: sum, windowSize: 1 });
+  m.send(1);
+  t.ok(clock.countTimers() > 0);
+  m.destroy();
+  await new Promise((r) => m.once('close', r));
+  t.equal(clock.countTimers(), 0);
+});
+
+t.test('MStream: send() validates synchronously and throws; nothing is sent', async (t) => {
+  const m = new MStream('m', { agg: count, batchSize: 100 });
+  t.throws(() => m.send(Number.NaN), { code: ErrorCode.INVALID_VALUE });
+  t.throws(() => m.send('3' as never), { code: ErrorCode.INVALID_VALUE });
+  t.throws(() => m.send(1, { tags: { a: {} as never } }), { code: ErrorCode.INVALID_TAGS });
+  t.throws(() => m.send(1, { time: Number.NaN }), { code: ErrorCode.INVALID_TIME });
+  const out = await drain(m, (m) => m.send(1));
+  t.same(show(out), ['m.count{}=1']);
+});
+
+t.test('MStream: send() after close() or destroy() throws ERR_METRIX_CLOSED', async (t) => {
+  const m = new MStream('m', { agg: sum, batchSize: 1 });
+  m.resume();
+  await m.close();
+  t.throws(() => m.send(1), { code: ErrorCode.CLOSED });
+  const d = new MStream('d', { agg: sum, batchSize: 1 });
+  d.destroy();
+  t.throws(() => d.send(1), { code: ErrorCode.CLOSED });
+});
+
+t.test('MStream: close() flushes the partial batch, is idempotent and resolves once', async (t) => {
+  const m = new MStream('m', { agg: sum, batchSize: 1000 });
+  const out: MElement[] = [];
+  m.on('data', (e: MElement) => out.push(e));
+  m.send(1);
+  m.send(2);
+  const p1 = m.close();
+  const p2 = m.close();
+  t.equal(p1, p2, 'same promise');
+  await p1;
+  t.same(show(out), ['m.sum{}=3'], 'everything handed to the readable side when close() resolves');
+  await m.close();
+});
+
+t.test('MStream: close() rejects when the stream is destroyed first', async (t) => {
+  const m = new MStream('m', { agg: sum, batchSize: 10 });
+  m.cork(); // keep end() from finishing at once
+  const closing = m.close();
+  m.destroy();
+  await t.rejects(closing, { code: ErrorCode.CLOSED });
+});
+
+t.test('MStream: invalid written elements fail the stream by default, naming the element', async (t) => {
+  const m = new MStream('m', { agg: sum, batchSize: 10 });
+  const err = nextError(m);
+  m.write({ value: Number.NaN });
+  const e = (await err) as MetrixError;
+  t.equal(e.code, ErrorCode.INVALID_VALUE);
+  t.match(e.message, /"m".*NaN/);
+  const m2 = new MStream('m', { agg: sum, batchSize: 10 });
+  const err2 = nextError(m2);
+  m2.write('seven' as never);
+  t.match(await err2, { code: ErrorCode.INVALID_ELEMENT, input: 'seven' });
+});
+
+t.test('MStream: onInvalid drop — counted, an event each, every valid element still aggregated', async (t) => {
+  const m = new MStream('m', { agg: [count, sum], batchSize: 3, onInvalid: 'drop' });
+  const dropped: MetrixError[] = [];
+  m.on('invalid', (e: MetrixError) => dropped.push(e));
+  const out = await drain(m, (m) => {
+    m.write(1);
+    m.write({ value: 'x' });
+    m.write(2);
+    m.write({ val: 2 });
+    m.write({ value: 3, tags: { bad: {} } });
+    m.write(3);
+  });
+  t.equal(m.invalidCount, 3);
+  t.same(
+    dropped.map((e) => e.code),
+    [ErrorCode.INVALID_VALUE, ErrorCode.INVALID_ELEMENT, ErrorCode.INVALID_TAGS],
+  );
+  t.same(show(out), ['m.count{}=3', 'm.sum{}=6']);
+});
+
+t.test('MStream: an error thrown by a user aggregator reaches error unchanged', async (t) => {
+  const boom = new Error('boom');
+  const m = new MStream('m', {
+    agg: {
+      bad: () => {
+        throw boom;
+      },
+    },
+    batchSize: 1,
+  });
+  const err = nextError(m);
+  m.send(1);
+  t.equal(await err, boom);
+});
+
+t.test('MStream: timer() sends elapsed seconds × scale once; supports using', async (t) => {
+  const clock = installClock(t);
+  const m = new MStream('t', { agg: [first, count], batchSize: 100 });
+  const timer = m.timer({ scale: 1000, tags: { op: 'x' } });
+  await clock.tickAsync(250);
+  t.equal(timer.stop(), 250);
+  t.equal(timer.stop(), 250, 'second stop returns the same and sends nothing');
+  {
+    using _t = m.timer();
+    await clock.tickAsync(2000);
+  }
+  const out = await drain(m, () => {});
+  t.same(show(out), ['t.first{"op":"x"}=250', 't.first{}=2', 't.count{"op":"x"}=1', 't.count{}=1']);
+  t.throws(() => m.timer({ scale: Number.NaN }), { code: ErrorCode.INVALID_ARGUMENT });
+});
+
+function first(values: readonly number[]): number {
+  return values[0] as number;
+}
+
+t.test('MStream: time() sends the duration of sync and async functions, also when they fail', async (t) => {
+  const clock = installClock(t);
+  const m = new MStream('t', { agg: { all: (v) => v.length }, batchSize: 100 });
+  const values: number[] = [];
+  const m2 = new MStream('v', { agg: { list: (v) => (values.push(...v), v.length) }, batchSize: 100 });
+  t.equal(
+    m2.time(() => {
+      clock.tick(100);
+      return 'ok';
+    }),
+    'ok',
+  );
+  const boom = new Error('boom');
+  t.throws(
+    () =>
+      m2.time(() => {
+        clock.tick(200);
+        throw boom;
+      }),
+    boom,
+  );
+  const resolved = m2.time(async () => {
+    await clock.tickAsync(300);
+    return 7;
+  });
+  t.equal(await resolved, 7);
+  const rejected = m2.time(async () => {
+    await clock.tickAsync(400);
+    throw boom;
+  });
+  await t.rejects(rejected, boom);
+  t.throws(() => m.time('x' as never), { code: ErrorCode.INVALID_ARGUMENT });
+  m.destroy();
+  await drain(m2, () => {});
+  t.same(values, [0.1, 0.2, 0.3, 0.4]);
+});
+
+t.test('MStream: backpressure — a stream nobody reads pushes back, then delivers everything', async (t) => {
+  const m = new MStream('m', { agg: count, batchSize: 1, highWaterMark: 2 });
+  let sent = 0;
+  while (m.send(sent) && sent < 10_000) sent++;
+  sent++;
+  t.ok(sent < 200, `send() returned false after ${sent} values`);
+  const drained = new Promise((r) => m.once('drain', r));
+  const out: MElement[] = [];
+  m.on('data', (e: MElement) => out.push(e));
+  await drained; // emitted once the reader catches up
+  await m.close();
+  t.equal(out.length, sent);
+  t.ok(out.every((e) => e.value === 1));
+});
+
+t.test('MStream: Readable.from(...).pipe(mstream).pipe(writable)', async (t) => {
+  const m = new MStream('m', { agg: [sum, max], batchSize: 4 });
+  const got: MElement[] = [];
+  const sink = new Writable({
+    objectMode: true,
+    highWaterMark: 1,
+    write(e: MElement, _enc, cb) {
+      got.push(e);
+      setImmediate(cb);
+    },
+  });
+  await new Promise((resolve, reject) => {
+    Readable.from([1, 2, 3, 4, 5]).pipe(m).pipe(sink).on('finish', resolve).on('error', reject);
+  });
+  t.same(show(got), ['m.sum{}=10', 'm.max{}=4', 'm.sum{}=5', 'm.max{}=5']);
+});
+
+t.test('MStream: an fs file of NDJSON through a parse step, with pipeline()', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'metrix-'));
+  const file = join(dir, 'in.ndjson');
+  const lines = Array.from({ length: 1000 }, (_, i) =>
+    JSON.stringify({ value: i % 10, tags: { shard: String(i % 3) } }),
+  );
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  let rest = '';
+  const parse = new Transform({
+    readableObjectMode: true,
+    transform(chunk: Buffer, _enc, cb) {
+      const parts = (rest + chunk.toString()).split('\n');
+      rest = parts.pop() ?? '';
+      for (const p of parts) if (p) this.push(JSON.parse(p));
+      cb();
+    },
+  });
+  const got: MElement[] = [];
+  await pipeline(
+    createReadStream(file, { highWaterMark: 1024 }),
+    parse,
+    new MStream('f', { agg: [count, sum], batchSize: 300 }),
+    new Writable({ objectMode: true, write: (e: MElement, _enc, cb) => (got.push(e), cb()) }),
+  );
+  const total = (name: string) => got.filter((e) => e.name === name).reduce((a, e) => a + e.value, 0);
+  t.equal(total('f.count'), 1000, 'every line counted, the partial last batch included');
+  t.equal(
+    total('f.sum'),
+    lines.reduce((a, l) => a + JSON.parse(l).value, 0),
+  );
+});
+
+t.test('MStream: pipeline() propagates an invalid element as a rejection with its code', async (t) => {
+  await t.rejects(
+    pipeline(
+      Readable.from([1, 2, { value: 'nope' }, 4]),
+      new MStream('m', { agg: sum, batchSize: 2 }),
+      new Writable({ objectMode: true, write: (_e, _enc, cb) => cb() }),
+    ),
+    { code: ErrorCode.INVALID_VALUE },
+  );
+});
+
+t.test('MStream: pipeline() propagates a failing destination and destroys the stream', async (t) => {
+  const boom = new Error('sink down');
+  const m = new MStream('m', { agg: sum, windowSize: 60 });
+  await t.rejects(
+    pipeline(Readable.from([1, 2, 3]), m, new Writable({ objectMode: true, write: (_e, _enc, cb) => cb(boom) })),
+    boom,
+  );
+  t.ok(m.destroyed, 'destroyed, so its window timer is gone');
+});
+
+t.test('MStream: http request body in, aggregated NDJSON out', async (t) => {
+  const server = createServer((req, res) => {
+    let rest = '';
+    const parse = new Transform({
+      readableObjectMode: true,
+      transform(chunk: Buffer, _e, cb) {
+        const parts = (rest + chunk.toString()).split('\n');
+        rest = parts.pop() ?? '';
+        for (const p of parts) if (p) this.push(JSON.parse(p));
+        cb();
+      },
+    });
+    const toLines = new Transform({
+      writableObjectMode: true,
+      transform: (e: MElement, _e, cb) => cb(null, `${JSON.stringify(e)}\n`),
+    });
+    pipeline(req, parse, new MStream('req', { agg: [count, mean], batchSize: 50 }), toLines, res).catch(() => {});
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => server.close());
+  const { port } = server.address() as { port: number };
+  const body = await new Promise<string>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method: 'POST' }, (res) => {
+      let s = '';
+      res
+        .setEncoding('utf8')
+        .on('data', (d) => (s += d))
+        .on('end', () => resolve(s));
+    });
+    req.on('error', reject);
+    for (let i = 1; i <= 60; i++) req.write(`${JSON.stringify({ value: i })}\n`);
+    req.end();
+  });
+  const out = body
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  t.same(
+    out.map((o) => [o.name, o.value]),
+    [
+      ['req.count', 50],
+      ['req.mean', 25.5],
+      ['req.count', 10],
+      ['req.mean', 55.5],
+    ],
+  );
+});
+
+// A reference: aggregate each consecutive chunk of `size` by tag key, first-seen order.
+function reference(
+  name: string,
+  aggs: [string, (v: readonly number[]) => number][],
+  els: { v: number; k: number }[],
+  size: number,
+) {
+  const out: string[] = [];
+  for (let i = 0; i < els.length; i += size) {
+    const groups = new Map<number, number[]>();
+    for (const e of els.slice(i, i + size)) groups.set(e.k, [...(groups.get(e.k) ?? []), e.v]);
+    for (const [agg, fn] of aggs)
+      for (const [k, vs] of groups)
+        out.push(`${name}.${agg}${JSON.stringify(k === 0 ? {} : { k: String(k) })}=${fn(vs)}`);
+  }
+  return out;
+}
+
+t.test('MStream: output equals a simple reference computation (property)', async (t) => {
+  const aggs: [string, (v: readonly number[]) => number][] = [
+    ['count', count],
+    ['sum', sum],
+    ['max', max],
+  ];
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.record({ v: fc.integer({ min: -1000, max: 1000 }), k: fc.integer({ min: 0, max: 3 }) }), {
+        maxLength: 80,
+      }),
+      fc.integer({ min: 1, max: 20 }),
+      fc.boolean(),
+      async (els, size, piped) => {
+        const m = new MStream('p', { agg: [count, sum, max], batchSize: size });
+        const inputs = els.map((e) => ({ value: e.v, tags: e.k === 0 ? undefined : { k: e.k } }));
+        let out: MElement[];
+        if (piped) out = (await Readable.from(inputs).pipe(m).toArray()) as MElement[];
+        else out = await drain(m, (m) => inputs.forEach((i) => m.send(i.value, { tags: i.tags })));
+        return JSON.stringify(show(out)) === JSON.stringify(reference('p', aggs, els, size));
+      },
+    ),
+    { numRuns: 80 },
+  );
+  t.pass('held');
+});
+
+t.test('MStream: sum of counts equals valid elements in, for any split into windows (property)', async (t) => {
+  const clock = installClock(t);
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.record({ gap: fc.integer({ min: 0, max: 3000 }), valid: fc.boolean() }), { maxLength: 60 }),
+      fc.constantFrom(0.5, 1, 2.5),
+      async (steps, windowSize) => {
+        const m = new MStream('w', { agg: count, windowSize, onInvalid: 'drop' });
+        const out: MElement[] = [];
+        m.on('data', (e: MElement) => out.push(e));
+        for (const s of steps) {
+          await clock.tickAsync(s.gap);
+          m.write(s.valid ? { value: 1 } : { value: Number.NaN });
+        }
+        await m.close();
+        const counted = out.reduce((a, e) => a + e.value, 0);
+        return counted === steps.filter((s) => s.valid).length && m.invalidCount === steps.length - counted;
+      },
+    ),
+    { numRuns: 40 },
+  );
+  t.pass('held');
+});
