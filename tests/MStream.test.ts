@@ -36,7 +36,9 @@ t.test('MStream: the original documentation example', async (t) => {
 });
 
 t.test('MStream: agg as a function, an array and an object', async (t) => {
-  const feed = (m: MStream) => [1, 2, 3].forEach((v) => m.send(v));
+  const feed = (m: MStream) => {
+    for (const v of [1, 2, 3]) m.send(v);
+  };
   t.same(show(await drain(new MStream('a', { agg: max, batchSize: 3 }), feed)), ['a.max{}=3']);
   t.same(show(await drain(new MStream('b', { agg: [min, max, percentile(50)], batchSize: 3 }), feed)), [
     'b.min{}=1',
@@ -494,7 +496,10 @@ t.test('MStream: output equals a simple reference computation (property)', async
         const inputs = els.map((e) => ({ value: e.v, tags: e.k === 0 ? undefined : { k: e.k } }));
         let out: MElement[];
         if (piped) out = (await Readable.from(inputs).pipe(m).toArray()) as MElement[];
-        else out = await drain(m, (m) => inputs.forEach((i) => m.send(i.value, { tags: i.tags })));
+        else
+          out = await drain(m, (m) => {
+            for (const i of inputs) m.send(i.value, { tags: i.tags });
+          });
         return JSON.stringify(show(out)) === JSON.stringify(reference('p', aggs, els, size));
       },
     ),
