@@ -12,6 +12,7 @@ import { percentile } from '../src/aggregators/percentile.js';
 import { MElement } from '../src/MElement.js';
 import { ErrorCode, MetrixError } from '../src/MetrixError.js';
 import { MStream } from '../src/MStream.js';
+import { parseNDJSON } from '../src/parsers/parseNDJSON.js';
 import { installClock, T0 } from './helpers/clock.js';
 import { nextError } from './helpers/streams.js';
 
@@ -363,23 +364,13 @@ t.test('MStream: an fs file of NDJSON through a parse step, with pipeline()', as
   const dir = await mkdtemp(join(tmpdir(), 'metrix-'));
   const file = join(dir, 'in.ndjson');
   const lines = Array.from({ length: 1000 }, (_, i) =>
-    JSON.stringify({ value: i % 10, tags: { shard: String(i % 3) } }),
+    JSON.stringify({ name: 'f', value: i % 10, tags: { shard: String(i % 3) } }),
   );
   writeFileSync(file, `${lines.join('\n')}\n`);
-  let rest = '';
-  const parse = new Transform({
-    readableObjectMode: true,
-    transform(chunk: Buffer, _enc, cb) {
-      const parts = (rest + chunk.toString()).split('\n');
-      rest = parts.pop() ?? '';
-      for (const p of parts) if (p) this.push(JSON.parse(p));
-      cb();
-    },
-  });
   const got: MElement[] = [];
   await pipeline(
     createReadStream(file, { highWaterMark: 1024 }),
-    parse,
+    parseNDJSON(),
     new MStream('f', { agg: [count, sum], batchSize: 300 }),
     new Writable({ objectMode: true, write: (e: MElement, _enc, cb) => (got.push(e), cb()) }),
   );
@@ -414,21 +405,13 @@ t.test('MStream: pipeline() propagates a failing destination and destroys the st
 
 t.test('MStream: http request body in, aggregated NDJSON out', async (t) => {
   const server = createServer((req, res) => {
-    let rest = '';
-    const parse = new Transform({
-      readableObjectMode: true,
-      transform(chunk: Buffer, _e, cb) {
-        const parts = (rest + chunk.toString()).split('\n');
-        rest = parts.pop() ?? '';
-        for (const p of parts) if (p) this.push(JSON.parse(p));
-        cb();
-      },
-    });
     const toLines = new Transform({
       writableObjectMode: true,
       transform: (e: MElement, _e, cb) => cb(null, `${JSON.stringify(e)}\n`),
     });
-    pipeline(req, parse, new MStream('req', { agg: [count, mean], batchSize: 50 }), toLines, res).catch(() => {});
+    pipeline(req, parseNDJSON(), new MStream('req', { agg: [count, mean], batchSize: 50 }), toLines, res).catch(
+      () => {},
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.teardown(() => server.close());
@@ -442,7 +425,7 @@ t.test('MStream: http request body in, aggregated NDJSON out', async (t) => {
         .on('end', () => resolve(s));
     });
     req.on('error', reject);
-    for (let i = 1; i <= 60; i++) req.write(`${JSON.stringify({ value: i })}\n`);
+    for (let i = 1; i <= 60; i++) req.write(`${JSON.stringify({ name: 'req', value: i })}\n`);
     req.end();
   });
   const out = body
