@@ -295,7 +295,15 @@ t.test('MStream: time() sends the duration of sync and async functions, also whe
   const clock = installClock(t);
   const m = new MStream('t', { agg: { all: (v) => v.length }, batchSize: 100 });
   const values: number[] = [];
-  const m2 = new MStream('v', { agg: { list: (v) => (values.push(...v), v.length) }, batchSize: 100 });
+  const m2 = new MStream('v', {
+    agg: {
+      list: (v) => {
+        values.push(...v);
+        return v.length;
+      },
+    },
+    batchSize: 100,
+  });
   t.equal(
     m2.time(() => {
       clock.tick(100);
@@ -372,7 +380,13 @@ t.test('MStream: an fs file of NDJSON through a parse step, with pipeline()', as
     createReadStream(file, { highWaterMark: 1024 }),
     parseNDJSON(),
     new MStream('f', { agg: [count, sum], batchSize: 300 }),
-    new Writable({ objectMode: true, write: (e: MElement, _enc, cb) => (got.push(e), cb()) }),
+    new Writable({
+      objectMode: true,
+      write: (e: MElement, _enc, cb) => {
+        got.push(e);
+        cb();
+      },
+    }),
   );
   const total = (name: string) => got.filter((e) => e.name === name).reduce((a, e) => a + e.value, 0);
   t.equal(total('f.count'), 1000, 'every line counted, the partial last batch included');
