@@ -7,6 +7,12 @@ export { count, first, last, max, mean, median, min, stdev, sum, variance } from
 export { percentile } from './aggregators/percentile.js';
 export { keyFromTags, tagsFromKey } from './key.js';
 export {
+  type AddMSinkOptions,
+  MCoordinator,
+  type MCoordinatorInput,
+  type MCoordinatorOptions,
+} from './MCoordinator.js';
+export {
   MElement,
   type MElementJSON,
   type MElementOptions,
@@ -30,6 +36,11 @@ export { type ParseNDJSONOptions, parseNDJSON } from './parsers/parseNDJSON.js';
 export { type ParseStatsDOptions, parseStatsD, type StatsDElement, type StatsDType } from './parsers/parseStatsD.js';
 export { type StatsDAggregationsOptions, statsdAggregations } from './parsers/statsdAggregations.js';
 export { MSink, type MSinkOptions } from './sinks/MSink.js';
+export { MSinkLogger, type MSinkLoggerOptions } from './sinks/MSinkLogger.js';
+export { MSinkNDJSON, type MSinkNDJSONOptions } from './sinks/MSinkNDJSON.js';
+export { MSinkPrinter, type MSinkPrinterOptions } from './sinks/MSinkPrinter.js';
+export { MSinkTSDB, type MSinkTSDBOptions, type TSDBClient } from './sinks/MSinkTSDB.js';
+export { type MSinkFunction, type MSinkLike, type ObjectWritable, toSink } from './sinks/toSink.js';
 export { aggregate } from './stages/aggregate.js';
 export { batchByCount } from './stages/batchByCount.js';
 export { dropEmpty } from './stages/dropEmpty.js';

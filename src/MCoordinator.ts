@@ -1,0 +1,556 @@
+import { Writable } from 'readable-stream';
+import { coordinatorDot } from './internal/coordinatorDot.js';
+import { describe } from './internal/describe.js';
+import { parseRateLimit, rateLimitMs } from './internal/parseRateLimit.js';
+import { SinkLane, type SinkLaneHooks } from './internal/SinkLane.js';
+import { positiveInteger, streamOptions } from './internal/validate.js';
+import type { MElement, TagsInput } from './MElement.js';
+import { ErrorCode, MetrixError } from './MetrixError.js';
+import { MStream, type MTimer, type SendOptions, type TimerOptions } from './MStream.js';
+import { type MSinkLike, type ObjectWritable, toSink } from './sinks/toSink.js';
+
+/** Options of {@link MCoordinator}. */
+export interface MCoordinatorOptions {
+  /** Streams to route to, addressed by their `name`; more can be added with `addMStream`. */
+  mstreams?: readonly MStream[];
+  /** Sinks, in order; more can be added with `addMSink`. See {@link toSink} for what is accepted. */
+  msinks?: readonly MSinkLike[];
+  /**
+   * Minimum **seconds** between two elements handed to a sink: one number for every sink (also
+   * the default of sinks added later), or an array with one entry per sink in `msinks`.
+   * `null`, `undefined` or `0` mean no limit. Rate limiting delays elements, it never drops them.
+   */
+  rateLimit?: number | null | readonly (number | null | undefined)[];
+  /**
+   * How many elements each sink may fall behind before the coordinator stops reading its streams
+   * (an integer ≥ 1, default 16). The sink's own `highWaterMark` comes on top.
+   */
+  sinkQueueSize?: number;
+  /**
+   * What an element written to the coordinator with an unknown `name` does: `'error'` (default)
+   * fails the coordinator with `ERR_METRIX_UNKNOWN_METRIC`; `'drop'` drops it, counts it in
+   * {@link MCoordinator.unknownCount} and emits `'unknown'` with that error.
+   */
+  onUnknown?: 'error' | 'drop';
+  /**
+   * What an invalid element written to the coordinator (not an object, a bad value, tags or
+   * time) does: `'error'` (default) fails the coordinator with the validation error; `'drop'`
+   * drops it, counts it in {@link MCoordinator.invalidCount} and emits `'invalid'`.
+   */
+  onInvalid?: 'error' | 'drop';
+  /** Buffer size of the coordinator's writable side, in objects (default 16). */
+  highWaterMark?: number;
+}
+
+/** Options of {@link MCoordinator.addMSink}. */
+export interface AddMSinkOptions {
+  /** Minimum seconds between two elements for this sink; default: the coordinator's single `rateLimit`. */
+  rateLimit?: number | null;
+}
+
+/** What the coordinator's writable side accepts (an {@link MElement} fits too). */
+export interface MCoordinatorInput {
+  /** Name of the stream the value goes to. */
+  name: string;
+  value: number;
+  tags?: TagsInput | null;
+  /** Milliseconds since the epoch; `null` or absent: the time it is routed. */
+  time?: number | null;
+}
+
+/** The code of the warning about windows shorter than a sink's time resolution. */
+const WINDOW_BELOW_RESOLUTION = 'METRIX_WINDOW_BELOW_RESOLUTION';
+
+/**
+ * Routes metric values to many {@link MStream}s by name and delivers every aggregated element of
+ * every stream to every sink, with optional per-sink rate limits, end-to-end backpressure and a
+ * lossless {@link MCoordinator.close}.
+ *
+ * **Input.** {@link MCoordinator.send}, {@link MCoordinator.timer} and {@link MCoordinator.time}
+ * address a stream by name. The coordinator is also an object-mode Writable of
+ * `{ name, value, tags?, time? }` (or {@link MElement}s), routed by `name`, so
+ * `source.pipe(parse).pipe(mc)` and `pipeline(source, parse, mc)` work; a write is acknowledged
+ * once its stream accepted it, so a full stream slows the source.
+ *
+ * **Delivery.** Every aggregated element of every stream reaches every sink, in the order its
+ * stream produced it (elements of different streams interleave in the order they were produced).
+ * Each sink has its own FIFO queue of at most `sinkQueueSize` elements: a sink may fall that far
+ * behind the others; when any queue is full the coordinator stops reading **all** its streams
+ * until that queue has room — so beyond the queue, the slowest sink paces every stream and every
+ * other sink. Streams that are not read fill their buffers, and then `send()` and `write()`
+ * return `false`: memory stays bounded and nothing is lost. A sink with a rate limit receives
+ * one element at a time, each at least `rateLimit` seconds after the previous one was handed to
+ * it and only after the previous one was handled: delayed, never dropped. Elements produced
+ * while there is no sink are discarded; a sink added later receives elements produced from then
+ * on.
+ *
+ * **A failing sink** (its write errors, its Promise rejects, or it closes early) is detached:
+ * what was queued for it and every later element is dropped *for that sink only*; the other
+ * sinks keep receiving everything. The coordinator at once emits `'sinkError'` with a
+ * MetrixError `ERR_METRIX_SINK_FAILED` whose message names the sink, whose `cause` is the sink's
+ * own error and whose `input` is the sink, and the sink as second argument (with no
+ * `'sinkError'` listener the error is written as a process warning instead). It is not emitted
+ * as `'error'` then, because an `'error'` means a dead stream to `pipe()` (which would unpipe the
+ * source) and to `pipeline()` (which would destroy everything). Once the coordinator has
+ * finished delivering to the other sinks, it fails with the first such error: `close()`
+ * rejects with it and `'error'` is emitted — which `close()` itself listens to, so awaiting
+ * `close()` never crashes the process with an unhandled `'error'`.
+ *
+ * **A failing stream** (an aggregation throws) destroys the coordinator with that error,
+ * unchanged; `destroy()` destroys every stream and every sink that has not finished.
+ *
+ * Other events: `'unknown'` and `'invalid'` (a MetrixError) for each element dropped under
+ * `onUnknown`/`onInvalid: 'drop'`.
+ *
+ * A process warning (type `MetrixWarning`, code `METRIX_WINDOW_BELOW_RESOLUTION`) is emitted once
+ * per stream and sink when a stream's `windowSize` is shorter than the sink's
+ * `timeResolutionMs` (a whole-second protocol would give successive windows the same time stamp).
+ *
+ * @example
+ * ```ts
+ * import { MCoordinator, MSinkLogger, MSinkPrinter, MStream, count, mean } from 'metrix-stream';
+ * const mc = new MCoordinator({
+ *   mstreams: [
+ *     new MStream('requests', { agg: count, windowSize: 10 }),
+ *     new MStream('latency', { agg: mean, windowSize: 10 }),
+ *   ],
+ *   msinks: [new MSinkPrinter(), new MSinkLogger()],
+ *   rateLimit: [null, 1], // the logger gets at most one element per second
+ * });
+ * mc.send('requests', 1, { tags: { route: '/home' } });
+ * mc.send('latency', 0.042);
+ * await mc.close(); // flushes the open windows, delivers everything, ends the sinks
+ * ```
+ * @throws {@link MetrixError} at construction: `ERR_METRIX_INVALID_RATE_LIMIT`,
+ * `ERR_METRIX_INVALID_SINK`, `ERR_METRIX_DUPLICATE_METRIC`, `ERR_METRIX_INVALID_ARGUMENT`.
+ * @see {@link MStream}, {@link MSink}, {@link toSink}.
+ */
+export class MCoordinator extends Writable {
+  /** The code of the warning emitted when a stream's window is shorter than a sink's time resolution. */
+  static readonly WINDOW_BELOW_RESOLUTION: string = WINDOW_BELOW_RESOLUTION;
+
+  readonly #mstreams = new Map<string, MStream>();
+  readonly #streamEnds: Promise<void>[] = [];
+  readonly #lanes: SinkLane[] = [];
+  readonly #sinks: ObjectWritable[] = [];
+  readonly #defaultRateLimitMs: number;
+  readonly #queueSize: number;
+  readonly #dropUnknown: boolean;
+  readonly #dropInvalid: boolean;
+  readonly #warned = new Set<string>();
+  #unknownCount = 0;
+  #invalidCount = 0;
+  #paused = false;
+  #sinkError: MetrixError | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: MCoordinatorOptions = {}) {
+    super(streamOptions(options ?? undefined));
+    if (options === null || typeof options !== 'object') {
+      throw new MetrixError(ErrorCode.INVALID_ARGUMENT, 'MCoordinator(options): options must be an object', {
+        input: options,
+      });
+    }
+    const {
+      mstreams = [],
+      msinks = [],
+      rateLimit,
+      sinkQueueSize = 16,
+      onUnknown = 'error',
+      onInvalid = 'error',
+    } = options;
+    if (!Array.isArray(mstreams)) {
+      throw new MetrixError(ErrorCode.INVALID_ARGUMENT, 'MCoordinator({ mstreams }) must be an array of MStream', {
+        input: mstreams,
+      });
+    }
+    if (!Array.isArray(msinks)) {
+      throw new MetrixError(ErrorCode.INVALID_SINK, 'MCoordinator({ msinks }) must be an array of sinks', {
+        input: msinks,
+      });
+    }
+    for (const [what, value] of [
+      ['onUnknown', onUnknown],
+      ['onInvalid', onInvalid],
+    ] as const) {
+      if (value !== 'error' && value !== 'drop') {
+        throw new MetrixError(ErrorCode.INVALID_ARGUMENT, `MCoordinator({ ${what} }) must be 'error' or 'drop'`, {
+          input: value,
+        });
+      }
+    }
+    const limits = parseRateLimit(rateLimit, msinks.length);
+    this.#queueSize = positiveInteger(sinkQueueSize, 'MCoordinator({ sinkQueueSize })');
+    this.#defaultRateLimitMs = limits.defaultMs;
+    this.#dropUnknown = onUnknown === 'drop';
+    this.#dropInvalid = onInvalid === 'drop';
+    // Validate everything before attaching listeners, so a throwing constructor leaves the
+    // caller's streams and sinks untouched.
+    const names = new Set<string>();
+    for (const mstream of mstreams) {
+      this.#checkMStream(mstream);
+      if (names.has(mstream.name)) throw duplicate(mstream.name);
+      names.add(mstream.name);
+    }
+    const sinks = msinks.map((sink) => toSink(sink));
+    if (new Set(sinks).size !== sinks.length) throw sameSinkTwice();
+    for (const mstream of mstreams) this.#attachMStream(mstream);
+    sinks.forEach((sink, i) => {
+      this.#attachSink(sink, limits.perSink[i] as number);
+    });
+  }
+
+  /** The streams, by name (read-only view; use {@link MCoordinator.addMStream} to add). */
+  get mstreams(): ReadonlyMap<string, MStream> {
+    return this.#mstreams;
+  }
+
+  /** The sinks in the order added, as Writables (a function sink appears wrapped in an MSink). */
+  get msinks(): readonly ObjectWritable[] {
+    return this.#sinks;
+  }
+
+  /** Elements dropped under `onUnknown: 'drop'`. */
+  get unknownCount(): number {
+    return this.#unknownCount;
+  }
+
+  /** Elements dropped under `onInvalid: 'drop'`. */
+  get invalidCount(): number {
+    return this.#invalidCount;
+  }
+
+  /**
+   * Adds a stream, addressed by its name from now on. Its output is delivered to every sink.
+   *
+   * @returns the coordinator, for chaining.
+   * @throws {@link MetrixError} `ERR_METRIX_DUPLICATE_METRIC` when a stream of that name is
+   * already there; `ERR_METRIX_INVALID_ARGUMENT` when `mstream` is not a live MStream;
+   * `ERR_METRIX_CLOSED` after `close()`/`end()`/`destroy()`.
+   */
+  addMStream(mstream: MStream): this {
+    this.#checkOpen('addMStream()');
+    this.#checkMStream(mstream);
+    if (this.#mstreams.has(mstream.name)) throw duplicate(mstream.name);
+    this.#attachMStream(mstream);
+    return this;
+  }
+
+  /**
+   * Adds a sink: an {@link MSink}, any object-mode Writable or a function (see {@link toSink}).
+   * It receives every element produced from now on.
+   *
+   * @returns the coordinator, for chaining.
+   * @throws {@link MetrixError} `ERR_METRIX_INVALID_SINK` for something that is not a sink or a
+   * sink already added; `ERR_METRIX_INVALID_RATE_LIMIT` for a bad `rateLimit`;
+   * `ERR_METRIX_CLOSED` after `close()`/`end()`/`destroy()`.
+   */
+  addMSink(sink: MSinkLike, options: AddMSinkOptions = {}): this {
+    this.#checkOpen('addMSink()');
+    if (options === null || typeof options !== 'object') {
+      throw new MetrixError(ErrorCode.INVALID_ARGUMENT, 'addMSink(sink, options): options must be an object', {
+        input: options,
+      });
+    }
+    const limitMs =
+      'rateLimit' in options ? rateLimitMs(options.rateLimit, 'addMSink({ rateLimit })') : this.#defaultRateLimitMs;
+    const writable = toSink(sink);
+    if (this.#sinks.includes(writable)) throw sameSinkTwice();
+    this.#attachSink(writable, limitMs);
+    return this;
+  }
+
+  /**
+   * Sends a value to the stream named `name` (see {@link MStream.send}).
+   *
+   * @returns `false` when that stream's buffers are full; to honour backpressure wait for that
+   * stream's `'drain'` (`mc.mstreams.get(name)`), or write to the coordinator as a stream instead.
+   * @throws {@link MetrixError} `ERR_METRIX_UNKNOWN_METRIC` for an unknown name (whatever
+   * `onUnknown` says); `ERR_METRIX_CLOSED` after `close()`/`end()`/`destroy()`; the stream's
+   * validation errors (`ERR_METRIX_INVALID_VALUE`, …).
+   */
+  send(name: string, value: number, options?: SendOptions): boolean {
+    return this.#stream(name, 'send()').send(value, options);
+  }
+
+  /**
+   * Starts a timer on the stream named `name` (see {@link MStream.timer}).
+   *
+   * @throws {@link MetrixError} as {@link MCoordinator.send}.
+   */
+  timer(name: string, options?: TimerOptions): MTimer {
+    return this.#stream(name, 'timer()').timer(options);
+  }
+
+  /**
+   * Runs `fn` and sends its duration to the stream named `name` (see {@link MStream.time}).
+   *
+   * @throws {@link MetrixError} as {@link MCoordinator.send}; `fn`'s own error, unchanged.
+   */
+  time<T>(name: string, fn: () => T, options?: TimerOptions): T {
+    return this.#stream(name, 'time()').time(fn, options);
+  }
+
+  /**
+   * Ends input and resolves once every stream has flushed its partial window or batch, every
+   * element has been delivered to every sink (respecting the rate limits) and every sink has
+   * finished (`'finish'`). Calling it again returns the same promise; `end()` and the end of a
+   * piped source do the same work.
+   *
+   * It rejects with the coordinator's error: a stream's error unchanged, or — after the other
+   * sinks have finished — the first `ERR_METRIX_SINK_FAILED` of a sink that failed, or
+   * `ERR_METRIX_CLOSED` when the coordinator was destroyed first. While it is pending it listens
+   * to `'error'`, so no unhandled `'error'` can crash a program that awaits it.
+   */
+  close(): Promise<void> {
+    if (this.#closing === undefined) {
+      this.#closing = new Promise<void>((resolve, reject) => {
+        if (this.writableFinished) return resolve();
+        if (this.destroyed) {
+          return reject(this.errored ?? new MetrixError(ErrorCode.CLOSED, 'the MCoordinator was destroyed'));
+        }
+        const cleanup = () => {
+          this.off('finish', onFinish);
+          this.off('error', onError);
+          this.off('close', onClose);
+        };
+        const onFinish = () => {
+          cleanup();
+          resolve();
+        };
+        const onError = (err: Error) => {
+          cleanup();
+          reject(err);
+        };
+        const onClose = () => {
+          cleanup();
+          if (this.writableFinished) resolve();
+          else reject(new MetrixError(ErrorCode.CLOSED, 'the MCoordinator was destroyed before close() completed'));
+        };
+        this.on('finish', onFinish);
+        this.on('error', onError);
+        this.on('close', onClose);
+        if (!this.writableEnded) this.end();
+      });
+    }
+    return this.#closing;
+  }
+
+  /** `MCoordinator(mstreams=[MStream(…), …], msinks=[MSinkPrinter, MSinkLogger (rateLimit=1 s)])` */
+  override toString(): string {
+    const streams = [...this.#mstreams.values()].map((s) => s.toString());
+    const sinks = this.#lanes.map((lane) => {
+      const limit = lane.rateLimitMs > 0 ? ` (rateLimit=${lane.rateLimitMs / 1000} s)` : '';
+      return `${sinkLabel(lane.sink)}${limit}${lane.failed ? ' (failed)' : ''}`;
+    });
+    return `MCoordinator(mstreams=[${streams.join(', ')}], msinks=[${sinks.join(', ')}])`;
+  }
+
+  /**
+   * Describes the coordinator's graph as Graphviz DOT text: the input routed by name to each
+   * stream, each stream's stages (grouping, dropEmpty, groupByKey, one aggregate per
+   * aggregation, zipAggs, flatten), the fan-in, and each sink behind its bounded queue with its
+   * rate limit. Render it with `dot -Tsvg`.
+   *
+   * @example
+   * ```ts
+   * import { writeFileSync } from 'node:fs';
+   * writeFileSync('graph.dot', mc.visualize()); // then: dot -Tsvg graph.dot > graph.svg
+   * ```
+   */
+  visualize(): string {
+    const streams = [...this.#mstreams.values()].map((s) => ({
+      name: s.name,
+      grouping: s.windowSize !== undefined ? `windowByTime(${s.windowSize})` : `batchByCount(${s.batchSize})`,
+      outputs: [...s.agg.keys()].map((agg) => `${s.name}.${agg}`),
+    }));
+    const sinks = this.#lanes.map((lane) => ({
+      label: sinkLabel(lane.sink),
+      rateLimitMs: lane.rateLimitMs,
+      capacity: lane.capacity,
+      failed: lane.failed,
+    }));
+    return coordinatorDot(streams, sinks);
+  }
+
+  override _write(chunk: MCoordinatorInput, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (chunk === null || typeof chunk !== 'object' || typeof chunk.name !== 'string') {
+      this.#rejectInvalid(
+        new MetrixError(
+          ErrorCode.INVALID_ELEMENT,
+          `MCoordinator accepts { name, value, tags?, time? } objects, got ${describe(chunk)}`,
+          { input: chunk },
+        ),
+        callback,
+      );
+      return;
+    }
+    const mstream = this.#mstreams.get(chunk.name);
+    if (mstream === undefined) {
+      const err = unknown(chunk.name, chunk);
+      if (this.#dropUnknown) {
+        this.#unknownCount++;
+        this.emit('unknown', err);
+        callback();
+      } else {
+        callback(err);
+      }
+      return;
+    }
+    let accepted: boolean;
+    try {
+      accepted = mstream.send(
+        chunk.value,
+        chunk.time == null ? { tags: chunk.tags ?? undefined } : { tags: chunk.tags ?? undefined, time: chunk.time },
+      );
+    } catch (err) {
+      this.#rejectInvalid(err as Error, callback);
+      return;
+    }
+    // Acknowledge only once the stream has room: that is how a piped source is slowed down.
+    if (accepted) callback();
+    else mstream.once('drain', () => callback());
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    const streams = [...this.#mstreams.values()];
+    // 1. Flush every stream's partial window or batch; 2. wait until its readable side has
+    // handed us its last element; 3. deliver and end every sink; 4. report a failed sink.
+    Promise.all(streams.map((mstream) => mstream.close()))
+      .then(() => Promise.all(this.#streamEnds))
+      .then(() => Promise.all(this.#lanes.map((lane) => lane.end())))
+      .then(
+        () => callback(this.#sinkError ?? null),
+        (err: Error) => callback(err),
+      );
+  }
+
+  override _destroy(error: Error | null, callback: (error: Error | null) => void): void {
+    for (const lane of this.#lanes) lane.stop();
+    for (const mstream of this.#mstreams.values()) mstream.destroy();
+    callback(error);
+  }
+
+  #rejectInvalid(err: Error, callback: (error?: Error | null) => void): void {
+    if (this.#dropInvalid && MetrixError.is(err) && err.code !== ErrorCode.CLOSED) {
+      this.#invalidCount++;
+      this.emit('invalid', err);
+      callback();
+    } else {
+      callback(err);
+    }
+  }
+
+  #stream(name: string, what: string): MStream {
+    this.#checkOpen(what);
+    const mstream = this.#mstreams.get(name);
+    if (mstream === undefined) throw unknown(name, name);
+    return mstream;
+  }
+
+  #checkOpen(what: string): void {
+    if (this.writableEnded || this.destroyed) {
+      throw new MetrixError(ErrorCode.CLOSED, `MCoordinator is closed; ${what} after close()/end()/destroy()`);
+    }
+  }
+
+  #checkMStream(mstream: unknown): asserts mstream is MStream {
+    if (!(mstream instanceof MStream) || mstream.destroyed) {
+      throw new MetrixError(ErrorCode.INVALID_ARGUMENT, `expected a live MStream, got ${describe(mstream)}`, {
+        input: mstream,
+      });
+    }
+  }
+
+  #attachMStream(mstream: MStream): void {
+    this.#mstreams.set(mstream.name, mstream);
+    this.#streamEnds.push(
+      mstream.readableEnded ? Promise.resolve() : new Promise<void>((resolve) => mstream.once('end', resolve)),
+    );
+    mstream.on('error', (err: Error) => this.destroy(err));
+    mstream.on('data', this.#fanOut);
+    if (this.#paused) mstream.pause();
+    for (const lane of this.#lanes) this.#checkResolution(mstream, lane);
+  }
+
+  #attachSink(sink: ObjectWritable, limitMs: number): void {
+    const lane = new SinkLane(sink, this.#lanes.length, limitMs, this.#queueSize, this.#hooks);
+    this.#sinks.push(sink);
+    this.#lanes.push(lane);
+    for (const mstream of this.#mstreams.values()) this.#checkResolution(mstream, lane);
+  }
+
+  readonly #fanOut = (element: MElement): void => {
+    const lanes = this.#lanes;
+    let full = false;
+    for (let i = 0; i < lanes.length; i++) {
+      const lane = lanes[i] as SinkLane;
+      lane.push(element);
+      if (lane.full) full = true;
+    }
+    // Pausing every stream (not only the one that filled a queue) keeps each queue within its
+    // bound exactly: no other stream can add to it until it has room again.
+    if (full && !this.#paused) {
+      this.#paused = true;
+      for (const mstream of this.#mstreams.values()) mstream.pause();
+    }
+  };
+
+  readonly #hooks: SinkLaneHooks = {
+    onRoom: () => {
+      if (!this.#paused || this.#lanes.some((lane) => lane.full)) return;
+      this.#paused = false;
+      for (const mstream of this.#mstreams.values()) mstream.resume();
+    },
+    onFail: (lane, cause) => {
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      const err = new MetrixError(
+        ErrorCode.SINK_FAILED,
+        `sink #${lane.index} (${sinkLabel(lane.sink)}) failed: ${reason}; the other sinks keep receiving every element`,
+        { cause, input: lane.sink },
+      );
+      this.#sinkError ??= err;
+      if (this.listenerCount('sinkError') > 0) this.emit('sinkError', err, lane.sink);
+      else process.emitWarning(err);
+    },
+  };
+
+  #checkResolution(mstream: MStream, lane: SinkLane): void {
+    const windowSize = mstream.windowSize;
+    if (windowSize === undefined) return;
+    const resolution = (lane.sink as { timeResolutionMs?: unknown }).timeResolutionMs;
+    if (typeof resolution !== 'number' || windowSize * 1000 >= resolution) return;
+    const key = `${mstream.name}\u0000${lane.index}`;
+    if (this.#warned.has(key)) return;
+    this.#warned.add(key);
+    process.emitWarning(
+      `MStream "${mstream.name}" has windowSize ${windowSize} s, shorter than the ${resolution} ms time resolution of sink #${lane.index} (${sinkLabel(lane.sink)}): successive windows may get the same time stamp there`,
+      { type: 'MetrixWarning', code: WINDOW_BELOW_RESOLUTION },
+    );
+  }
+}
+
+function duplicate(name: string): MetrixError {
+  return new MetrixError(ErrorCode.DUPLICATE_METRIC, `a stream named "${name}" is already in this MCoordinator`, {
+    input: name,
+  });
+}
+
+function unknown(name: string, input: unknown): MetrixError {
+  return new MetrixError(ErrorCode.UNKNOWN_METRIC, `no stream named ${describe(name)} in this MCoordinator`, {
+    input,
+  });
+}
+
+function sameSinkTwice(): MetrixError {
+  return new MetrixError(ErrorCode.INVALID_SINK, 'the same sink was given twice; it would receive every element twice');
+}
+
+/** A sink's own `toString()` when it has one (MSink's is its class name), else its class name. */
+function sinkLabel(sink: ObjectWritable): string {
+  if (sink.toString !== Object.prototype.toString) {
+    const text = String(sink);
+    if (text !== '' && text !== '[object Object]') return text;
+  }
+  return (sink as { constructor?: { name?: string } }).constructor?.name || 'Writable';
+}
