@@ -148,7 +148,7 @@ export class SinkLane {
         this.#busy = true;
         this.sink.once('drain', this.#afterDrain);
       }
-      if (wasFull) this.#hooks.onRoom();
+      if (wasFull && this.#queue.length < this.capacity) this.#hooks.onRoom();
     }
   }
 
