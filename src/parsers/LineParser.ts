@@ -77,6 +77,8 @@ export abstract class LineParser extends Transform {
   #discarding = false;
   #lines = 0;
   #malformed = 0;
+  /** Set by {@link LineParser.stop}: the unfinished last line is dropped, not parsed. */
+  #dropTail = false;
   /** In `'error'` mode, the failure waiting for the elements before it to be read. */
   #failure: { error: MetrixError; callback: TransformCallback } | undefined;
 
@@ -130,6 +132,16 @@ export abstract class LineParser extends Transform {
   }
 
   /**
+   * Ends input like `end()`, but drops an unfinished last line (bytes after the last newline)
+   * instead of parsing it: for input cut off in mid-line — a signal, an aborted request — whose
+   * tail is not a line. Bytes already written are still parsed up to their last newline.
+   */
+  stop(): void {
+    this.#dropTail = true;
+    if (!this.writableEnded) this.end();
+  }
+
+  /**
    * Parses one non-blank line (without its line ending) into zero or more elements. Throwing
    * marks the line malformed: the thrown error's message is the reason, and the error itself
    * becomes the `cause` of the MetrixError the parser raises.
@@ -177,6 +189,10 @@ export abstract class LineParser extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
+    if (this.#dropTail) {
+      this.#pending = [];
+      this.#pendingBytes = 0;
+    }
     if (this.#discarding || this.#pendingBytes === 0) {
       if (this.#discarding) this.#lines++;
       this.#discarding = false;

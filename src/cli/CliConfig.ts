@@ -1,0 +1,59 @@
+import type { AggNames } from './resolveAggs.js';
+
+/** One stream of the command: what becomes `new MStream(name, { agg, windowSize | batchSize, defaultTags })`. */
+export interface StreamConfig {
+  /** Metric name; elements with this `name` are routed to it. */
+  name: string;
+  /** Aggregation names (`['count', 'p90', 'upper=max']`) or output name → aggregation name. */
+  agg?: AggNames;
+  /** Window in seconds (exclusive with `batchSize`). */
+  windowSize?: number;
+  /** Elements per batch (exclusive with `windowSize`). */
+  batchSize?: number;
+  /** Tags of every element of this stream; the element's own tags win. */
+  defaultTags?: Readonly<Record<string, string>>;
+}
+
+/** What the command does with an element whose name has no configured stream. */
+export type UnknownPolicy = 'auto' | 'drop' | 'error';
+
+/** The command's whole configuration, after flags and config file are merged. */
+export interface CliConfig {
+  /** Input files, read one after the other; `-` is stdin. Empty: stdin, unless a listener is on. */
+  files: string[];
+  /** Format of the files and stdin. */
+  format: 'ndjson' | 'statsd';
+  /** Configured streams. */
+  streams: StreamConfig[];
+  /** Aggregations of streams created for unseen names (and of configured ones without `agg`). */
+  defaultAgg: AggNames | undefined;
+  /** Window of created streams (and of configured ones without a grouping), seconds. */
+  defaultWindowSize: number | undefined;
+  /** Batch size of created streams instead of a window. */
+  defaultBatchSize: number | undefined;
+  /** Tags added to every stream's `defaultTags` (a stream's own default tags win). */
+  defaultTags: Record<string, string>;
+  /** Unseen names: create a stream (`auto`), drop and count (`drop`) or fail (`error`). */
+  unknown: UnknownPolicy;
+  /** stdout: human-readable lines, NDJSON, or nothing. */
+  output: 'human' | 'ndjson' | 'none';
+  /** Also write NDJSON to this file (created or truncated). */
+  ndjsonOut: string | undefined;
+  /** UDP port of a StatsD listener, when set. */
+  statsdPort: number | undefined;
+  /** TCP port of an HTTP listener for POSTed NDJSON, when set. */
+  httpPort: number | undefined;
+  /** Address the listeners bind to. */
+  host: string;
+  /** Malformed lines in files and stdin: fail (`error`) or skip and count (`skip`). */
+  onMalformed: 'error' | 'skip';
+  /** Longest accepted input line, bytes. */
+  maxLineLength: number | undefined;
+  /** The progress line: `undefined` = only when stderr is a TTY. */
+  progress: boolean | undefined;
+}
+
+/** Aggregations of created streams when none are configured. */
+export const DEFAULT_AGG: readonly string[] = ['count', 'sum', 'mean', 'min', 'max'];
+/** Window of created streams when no grouping is configured, seconds. */
+export const DEFAULT_WINDOW_SECONDS = 10;

@@ -1,0 +1,59 @@
+import { AGG_NAMES } from './resolveAggs.js';
+
+/** The text of `metrix-stream --help`. */
+export function helpText(): string {
+  return `Usage: metrix-stream [options] [FILE ...]
+
+Aggregates metric elements into windows or batches per metric name and tag set, and prints the
+aggregates. Reads NDJSON lines {"name":…,"value":…,"tags"?:{…},"time"?:ms} (or StatsD lines with
+--format statsd) from the FILEs one after the other, or from stdin when there is no FILE and no
+listener ('-' reads stdin). Ends when the input ends, every window flushed; with a listener it runs
+until SIGINT (Ctrl-C) or SIGTERM, then flushes every window and exits.
+
+Input:
+  -f, --format ndjson|statsd  format of FILEs and stdin (default ndjson)
+      --statsd-port PORT      also listen for StatsD over UDP (0 = any free port)
+      --http-port PORT        also accept NDJSON in HTTP POST bodies (0 = any free port)
+      --host ADDR             address the listeners bind to (default 127.0.0.1)
+      --skip-malformed        skip bad lines of FILEs/stdin and count them (default: stop, exit 1);
+                              listeners always skip bad lines
+      --max-line-length N     longest accepted line in bytes (default 1048576)
+
+Streams:
+  -s, --stream SPEC           a stream, repeatable: NAME[/agg=LIST][/window=SECONDS|/batch=N][/tags=K=V,…]
+  -c, --config FILE           JSON config file (keys: see docs); flags override it
+      --unknown auto|drop|error
+                              elements whose name has no stream: create one with the defaults below
+                              (auto, the default), drop them and report a count (drop), or stop (error)
+  -a, --agg LIST              aggregations of created streams (default count,sum,mean,min,max;
+                              StatsD input: the daemon's figures per type); alias=name renames
+  -w, --window SECONDS        window of created streams (default 10)
+  -b, --batch N               batch size of created streams, instead of a window
+  -t, --tag K=V               default tag of every stream, repeatable
+
+  Aggregations: ${AGG_NAMES}.
+
+Output:
+  -o, --output human|ndjson|none
+                              stdout: one readable line per aggregate (default), NDJSON, or nothing
+      --ndjson-out FILE       also write NDJSON to FILE
+      --progress, --no-progress
+                              a status line on stderr (default: only when stderr is a terminal)
+
+  -h, --help                  this help
+  -v, --version               the version
+
+Exit codes: 0 done, 1 runtime failure (unreadable file, malformed line, sink failure), 2 usage error.
+
+Examples:
+  metrix-stream examples/data/news.ndjson
+      per metric name and tag set: count, sum, mean, min, max over 10-second windows
+  metrix-stream -s 'articles/agg=count/window=60' -s 'words/agg=sum,mean/window=60' --unknown drop news.ndjson
+  cat metrics.ndjson | metrix-stream --batch 100 --output ndjson > aggregates.ndjson
+  metrix-stream --format statsd --skip-malformed < statsd.log
+  metrix-stream --statsd-port 8125 --http-port 8080 --ndjson-out metrics.ndjson
+      then: echo 'hits:1|c' | nc -u -w0 127.0.0.1 8125
+            curl --data-binary '{"name":"hits","value":1}' http://127.0.0.1:8080/
+  metrix-stream --config examples/data/news.config.json
+`;
+}
