@@ -1,13 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t from 'tap';
-
-/** What the helpers need of a test. */
-type Teardown = { teardown(fn: () => unknown): void };
-
 import { type HttpTarget, httpAgent, httpPost } from '../../src/internal/httpPost.js';
 import { ErrorCode } from '../../src/MetrixError.js';
 import { freePort } from '../helpers/victoriaMetrics.js';
+
+/** What the helpers need of a test. */
+type Teardown = { teardown(fn: () => unknown): void };
 
 interface Received {
   method: string | undefined;

@@ -1,12 +1,11 @@
 import net from 'node:net';
 import t from 'tap';
-
-/** What the helpers need of a test. */
-type Teardown = { teardown(fn: () => unknown): void };
-
 import { type TcpTarget, tcpSend } from '../../src/internal/tcpSend.js';
 import { ErrorCode } from '../../src/MetrixError.js';
 import { freePort } from '../helpers/victoriaMetrics.js';
+
+/** What the helpers need of a test. */
+type Teardown = { teardown(fn: () => unknown): void };
 
 /** A local TCP server that handles each connection with `onConnection`; returns its port. */
 async function server(t: Teardown, onConnection: (socket: net.Socket) => void): Promise<number> {
