@@ -32,6 +32,8 @@ export interface CliRun {
   readonly listening: Promise<{ statsd?: AddressInfo; http?: AddressInfo }>;
   /** Ends the run early (SIGINT/SIGTERM): listeners close, inputs stop, windows flush, sinks end. */
   stop(): void;
+  /** Elements routed so far (`in`) and aggregates delivered (`out`), as the progress line shows. */
+  counts(): { in: number; out: number };
 }
 
 const NEWLINE = Buffer.from('\n');
@@ -344,6 +346,7 @@ export function startCli(config: CliConfig, io: CliIO): CliRun {
     done,
     listening: Promise.all(listening).then(() => addresses),
     stop,
+    counts: () => ({ in: inCount, out: outCount }),
   };
 }
 

@@ -1,0 +1,82 @@
+import t from 'tap';
+import { parseConfigFile } from '../../src/cli/parseConfigFile.js';
+import { ErrorCode } from '../../src/MetrixError.js';
+
+const parse = (value: unknown) => parseConfigFile(JSON.stringify(value), 'conf.json', '/base');
+
+t.test('parseConfigFile: every key, paths resolved against the config folder', async (t) => {
+  const config = parse({
+    files: ['data.ndjson', '/abs.ndjson', '-'],
+    format: 'statsd',
+    streams: [
+      { name: 'words', agg: ['sum'], windowSize: 60, defaultTags: { a: 'b' } },
+      { name: 'n', agg: { total: 'sum' }, batchSize: 3 },
+    ],
+    defaultAgg: ['count'],
+    defaultWindowSize: 5,
+    defaultTags: { env: 'prod' },
+    unknown: 'error',
+    output: 'none',
+    ndjsonOut: 'out/x.ndjson',
+    statsdPort: 8125,
+    httpPort: 0,
+    host: '127.0.0.2',
+    onMalformed: 'skip',
+    maxLineLength: 100,
+    progress: true,
+  });
+  t.same(config, {
+    files: ['/base/data.ndjson', '/abs.ndjson', '-'],
+    format: 'statsd',
+    streams: [
+      { name: 'words', agg: ['sum'], windowSize: 60, defaultTags: { a: 'b' } },
+      { name: 'n', agg: { total: 'sum' }, batchSize: 3 },
+    ],
+    defaultAgg: ['count'],
+    defaultWindowSize: 5,
+    defaultTags: { env: 'prod' },
+    unknown: 'error',
+    output: 'none',
+    ndjsonOut: '/base/out/x.ndjson',
+    statsdPort: 8125,
+    httpPort: 0,
+    host: '127.0.0.2',
+    onMalformed: 'skip',
+    maxLineLength: 100,
+    progress: true,
+  });
+  t.same(parse({}), {});
+});
+
+t.test('parseConfigFile: bad files are INVALID_ARGUMENT naming the file and key', async (t) => {
+  const bad: [unknown, RegExp][] = [
+    [[], /a JSON object/],
+    [{ windowSize: 3 }, /unknown key "windowSize"/],
+    [{ files: 'x' }, /"files"/],
+    [{ format: 'csv' }, /"format"/],
+    [{ streams: {} }, /"streams"/],
+    [{ streams: [3] }, /streams\[0\] must be an object/],
+    [{ streams: [{ agg: ['sum'] }] }, /streams\[0\]\.name/],
+    [{ streams: [{ name: 'a', window: 3 }] }, /unknown key "window"/],
+    [{ streams: [{ name: 'a', agg: [] }] }, /streams\[0\]\.agg/],
+    [{ streams: [{ name: 'a', windowSize: -1 }] }, /windowSize/],
+    [{ streams: [{ name: 'a', batchSize: 1.5 }] }, /batchSize/],
+    [{ streams: [{ name: 'a', windowSize: 1, batchSize: 1 }] }, /not both/],
+    [{ streams: [{ name: 'a', defaultTags: { k: 1 } }] }, /defaultTags/],
+    [{ defaultWindowSize: 1, defaultBatchSize: 2 }, /not both/],
+    [{ defaultAgg: 'sum' }, /"defaultAgg"/],
+    [{ unknown: 'skip' }, /"unknown"/],
+    [{ output: 'json' }, /"output"/],
+    [{ statsdPort: 65536 }, /"statsdPort"/],
+    [{ onMalformed: 'drop' }, /"onMalformed"/],
+    [{ maxLineLength: 0 }, /"maxLineLength"/],
+    [{ progress: 'yes' }, /"progress"/],
+  ];
+  for (const [value, message] of bad) {
+    t.throws(() => parse(value), { code: ErrorCode.INVALID_ARGUMENT, message }, JSON.stringify(value));
+  }
+  t.throws(() => parseConfigFile('{ nope', 'conf.json', '/'), {
+    code: ErrorCode.INVALID_ARGUMENT,
+    message: /conf\.json: not valid JSON/,
+  });
+});
