@@ -110,11 +110,11 @@ export class SinkLane {
 
   /** Abandons the queue, clears the timer and destroys the sink if it has not finished. */
   stop(): void {
-    if (this.#state === 'finished' || this.#state === 'stopped') return;
-    const wasFailed = this.#state === 'failed';
+    // A failed lane stays failed (it was cleared then); a finished one has nothing to stop.
+    if (this.#state === 'finished' || this.#state === 'stopped' || this.#state === 'failed') return;
     this.#state = 'stopped';
     this.#clear();
-    if (!wasFailed) this.sink.destroy();
+    this.sink.destroy();
     this.#resolveDone();
   }
 

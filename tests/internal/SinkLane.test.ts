@@ -29,7 +29,10 @@ function recorder(options: { highWaterMark?: number; hold?: boolean; handleMs?: 
 
 function hooks() {
   const log = { room: 0, failures: [] as unknown[] };
-  return { log, hooks: { onRoom: () => log.room++, onFail: (_l: SinkLane, cause: unknown) => log.failures.push(cause) } };
+  return {
+    log,
+    hooks: { onRoom: () => log.room++, onFail: (_l: SinkLane, cause: unknown) => log.failures.push(cause) },
+  };
 }
 
 t.test('SinkLane: without a rate limit, delivers in order and ends the sink', async (t) => {

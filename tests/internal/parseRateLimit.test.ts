@@ -21,12 +21,15 @@ t.test('parseRateLimit: an array gives one entry per sink; sinks added later get
   t.same(parseRateLimit([], 0), { perSink: [], defaultMs: 0 });
 });
 
-t.test('parseRateLimit: wrong length, negative, non-finite or other types throw ERR_METRIX_INVALID_RATE_LIMIT', async (t) => {
-  t.throws(() => parseRateLimit([1], 2), { code: ErrorCode.INVALID_RATE_LIMIT });
-  t.throws(() => parseRateLimit([1, 2, 3], 2), { code: ErrorCode.INVALID_RATE_LIMIT });
-  t.throws(() => parseRateLimit([1], 0), { code: ErrorCode.INVALID_RATE_LIMIT });
-  for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, '1', true, {}, 1n]) {
-    t.throws(() => parseRateLimit(bad, 1), { code: ErrorCode.INVALID_RATE_LIMIT }, String(bad));
-    t.throws(() => parseRateLimit([bad], 1), { code: ErrorCode.INVALID_RATE_LIMIT }, `[${String(bad)}]`);
-  }
-});
+t.test(
+  'parseRateLimit: wrong length, negative, non-finite or other types throw ERR_METRIX_INVALID_RATE_LIMIT',
+  async (t) => {
+    t.throws(() => parseRateLimit([1], 2), { code: ErrorCode.INVALID_RATE_LIMIT });
+    t.throws(() => parseRateLimit([1, 2, 3], 2), { code: ErrorCode.INVALID_RATE_LIMIT });
+    t.throws(() => parseRateLimit([1], 0), { code: ErrorCode.INVALID_RATE_LIMIT });
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, '1', true, {}, 1n]) {
+      t.throws(() => parseRateLimit(bad, 1), { code: ErrorCode.INVALID_RATE_LIMIT }, String(bad));
+      t.throws(() => parseRateLimit([bad], 1), { code: ErrorCode.INVALID_RATE_LIMIT }, `[${String(bad)}]`);
+    }
+  },
+);

@@ -1,0 +1,675 @@
+import { spawnSync } from 'node:child_process';
+import { Writable as NodeWritable, Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import fc from 'fast-check';
+import t from 'tap';
+import { count, sum } from '../src/aggregators/builtins.js';
+import { MCoordinator } from '../src/MCoordinator.js';
+import { MElement } from '../src/MElement.js';
+import { ErrorCode, MetrixError } from '../src/MetrixError.js';
+import { MStream } from '../src/MStream.js';
+import { MSink } from '../src/sinks/MSink.js';
+import { installClock, T0 } from './helpers/clock.js';
+
+const show = (els: readonly MElement[]) => els.map((e) => `${e.name}${JSON.stringify(e.tags)}=${e.value}`);
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+interface CollectOptions {
+  /** Each element takes this long to handle (a Promise on setTimeout). */
+  delayMs?: number;
+  /** Each element is handled a turn of the event loop later. */
+  async?: boolean;
+  /** Throws instead of handling the element with this index. */
+  failAt?: number;
+  highWaterMark?: number;
+  timeResolutionMs?: number;
+}
+
+/** A sink that records what it receives and when (`Date.now()` at hand-over). */
+class Collect extends MSink {
+  readonly received: MElement[] = [];
+  readonly times: number[] = [];
+  readonly #o: CollectOptions;
+  constructor(o: CollectOptions = {}) {
+    super(o.highWaterMark === undefined ? {} : { highWaterMark: o.highWaterMark });
+    this.#o = o;
+  }
+  override get timeResolutionMs(): number {
+    return this.#o.timeResolutionMs ?? 1;
+  }
+  protected handle(element: MElement): void | Promise<void> {
+    if (this.#o.failAt === this.received.length) throw new Error('sink down');
+    this.received.push(element);
+    this.times.push(Date.now());
+    if (this.#o.delayMs !== undefined) return new Promise((resolve) => setTimeout(resolve, this.#o.delayMs));
+    if (this.#o.async) return turn();
+  }
+}
+
+t.test('MCoordinator: construction variants', async (t) => {
+  const empty = new MCoordinator();
+  t.equal(empty.mstreams.size, 0);
+  t.same(empty.msinks, []);
+  await empty.close();
+
+  const a = new MStream('a', { agg: count, batchSize: 1 });
+  const b = new MStream('b', { agg: count, batchSize: 1 });
+  const s1 = new Collect();
+  const s2 = new Collect();
+  const fn = () => {};
+  const mc = new MCoordinator({ mstreams: [a, b], msinks: [s1, s2, fn], rateLimit: [null, 0, 1] });
+  t.same([...mc.mstreams.keys()], ['a', 'b']);
+  t.equal(mc.mstreams.get('a'), a);
+  t.equal(mc.msinks.length, 3);
+  t.equal(mc.msinks[0], s1);
+  t.equal(mc.msinks[1], s2);
+  t.equal(String(mc.msinks[2]), 'function fn', 'a function is wrapped in an MSink');
+  t.equal(
+    mc.toString(),
+    "MCoordinator(mstreams=[MStream(name='a', agg=[count], batchSize=1), MStream(name='b', agg=[count], batchSize=1)], msinks=[Collect, Collect, function fn (rateLimit=1 s)])",
+  );
+  await mc.close();
+
+  const one = new MCoordinator({ msinks: [new Collect()], rateLimit: 0.5 });
+  one.addMSink(new Collect());
+  one.addMSink(new Collect(), { rateLimit: null });
+  t.match(one.toString(), /msinks=\[Collect \(rateLimit=0.5 s\), Collect \(rateLimit=0.5 s\), Collect\]/);
+  await one.close();
+});
+
+t.test('MCoordinator: misuse at construction throws with a code and touches nothing', async (t) => {
+  const sink = new Collect();
+  const ms = () => new MStream('a', { agg: count, batchSize: 1 });
+  const cases: [string, () => unknown, string][] = [
+    ['options null', () => new MCoordinator(null as never), ErrorCode.INVALID_ARGUMENT],
+    ['mstreams not an array', () => new MCoordinator({ mstreams: ms() as never }), ErrorCode.INVALID_ARGUMENT],
+    [
+      'an mstream that is not one',
+      () => new MCoordinator({ mstreams: [{ name: 'a' } as never] }),
+      ErrorCode.INVALID_ARGUMENT,
+    ],
+    ['two streams, one name', () => new MCoordinator({ mstreams: [ms(), ms()] }), ErrorCode.DUPLICATE_METRIC],
+    ['msinks not an array', () => new MCoordinator({ msinks: sink as never }), ErrorCode.INVALID_SINK],
+    ['a sink that is not one', () => new MCoordinator({ msinks: [sink, 42 as never] }), ErrorCode.INVALID_SINK],
+    ['a byte stream as sink', () => new MCoordinator({ msinks: [process.stdout as never] }), ErrorCode.INVALID_SINK],
+    ['the same sink twice', () => new MCoordinator({ msinks: [sink, sink] }), ErrorCode.INVALID_SINK],
+    ['rateLimit too short', () => new MCoordinator({ msinks: [sink], rateLimit: [] }), ErrorCode.INVALID_RATE_LIMIT],
+    ['rateLimit too long', () => new MCoordinator({ msinks: [sink], rateLimit: [1, 1] }), ErrorCode.INVALID_RATE_LIMIT],
+    ['rateLimit negative', () => new MCoordinator({ msinks: [sink], rateLimit: -1 }), ErrorCode.INVALID_RATE_LIMIT],
+    [
+      'rateLimit a string',
+      () => new MCoordinator({ msinks: [sink], rateLimit: '1' as never }),
+      ErrorCode.INVALID_RATE_LIMIT,
+    ],
+    [
+      'rateLimit NaN in a list',
+      () => new MCoordinator({ msinks: [sink], rateLimit: [Number.NaN] }),
+      ErrorCode.INVALID_RATE_LIMIT,
+    ],
+    ['sinkQueueSize 0', () => new MCoordinator({ sinkQueueSize: 0 }), ErrorCode.INVALID_ARGUMENT],
+    ['onUnknown', () => new MCoordinator({ onUnknown: 'ignore' as never }), ErrorCode.INVALID_ARGUMENT],
+    ['onInvalid', () => new MCoordinator({ onInvalid: 'skip' as never }), ErrorCode.INVALID_ARGUMENT],
+    ['highWaterMark', () => new MCoordinator({ highWaterMark: -1 }), ErrorCode.INVALID_ARGUMENT],
+  ];
+  for (const [what, fn, code] of cases) t.throws(fn, { code }, what);
+  t.equal(sink.listenerCount('error'), 0, 'a throwing constructor left no listener on the sink');
+  const destroyed = ms();
+  destroyed.destroy();
+  t.throws(
+    () => new MCoordinator({ mstreams: [destroyed] }),
+    { code: ErrorCode.INVALID_ARGUMENT },
+    'a destroyed stream',
+  );
+});
+
+t.test('MCoordinator: misuse after construction', async (t) => {
+  const mc = new MCoordinator({ mstreams: [new MStream('a', { agg: count, batchSize: 1 })] });
+  t.throws(() => mc.addMStream(new MStream('a', { agg: sum, batchSize: 2 })), { code: ErrorCode.DUPLICATE_METRIC });
+  t.throws(() => mc.addMStream('a' as never), { code: ErrorCode.INVALID_ARGUMENT });
+  t.throws(() => mc.addMSink('stdout' as never), { code: ErrorCode.INVALID_SINK });
+  t.throws(() => mc.addMSink(new Collect(), { rateLimit: -2 }), { code: ErrorCode.INVALID_RATE_LIMIT });
+  t.throws(() => mc.addMSink(new Collect(), null as never), { code: ErrorCode.INVALID_ARGUMENT });
+  const sink = new Collect();
+  mc.addMSink(sink);
+  t.throws(() => mc.addMSink(sink), { code: ErrorCode.INVALID_SINK }, 'the same sink twice');
+  for (const call of [() => mc.send('nope', 1), () => mc.timer('nope'), () => mc.time('nope', () => 1)]) {
+    t.throws(call, { code: ErrorCode.UNKNOWN_METRIC });
+  }
+  t.throws(() => mc.send('a', Number.NaN), { code: ErrorCode.INVALID_VALUE }, "the stream's own validation");
+  await mc.close();
+});
+
+t.test(
+  'MCoordinator: after close(), send/timer/time/add* throw ERR_METRIX_CLOSED; close() twice is safe',
+  async (t) => {
+    const sink = new Collect();
+    const mc = new MCoordinator({ mstreams: [new MStream('a', { agg: count, batchSize: 1 })], msinks: [sink] });
+    mc.send('a', 1);
+    const first = mc.close();
+    t.equal(mc.close(), first, 'the same promise');
+    t.throws(() => mc.send('a', 1), { code: ErrorCode.CLOSED }, 'already while closing');
+    await first;
+    await mc.close();
+    for (const call of [
+      () => mc.send('a', 1),
+      () => mc.timer('a'),
+      () => mc.time('a', () => 1),
+      () => mc.addMStream(new MStream('b', { agg: count, batchSize: 1 })),
+      () => mc.addMSink(new Collect()),
+    ]) {
+      t.throws(call, { code: ErrorCode.CLOSED });
+    }
+    t.same(show(sink.received), ['a.count{}=1']);
+    t.equal(sink.writableFinished, true, 'the sinks are ended');
+  },
+);
+
+t.test('MCoordinator: two streams into two sinks, batches of 5 and of 1 — exact elements, in order', async (t) => {
+  const s1 = new Collect();
+  const s2 = new Collect({ async: true, highWaterMark: 1 });
+  const mc = new MCoordinator({
+    mstreams: [new MStream('five', { agg: count, batchSize: 5 }), new MStream('one', { agg: sum, batchSize: 1 })],
+    msinks: [s1, s2],
+  });
+  for (let i = 0; i < 12; i++) mc.send('five', i, { tags: { parity: i % 2 ? 'odd' : 'even' } });
+  for (const v of [10, 20, 30]) mc.send('one', v);
+  await mc.close();
+  const five = (els: MElement[]) => show(els.filter((e) => e.name === 'five.count'));
+  const one = (els: MElement[]) => show(els.filter((e) => e.name === 'one.sum'));
+  const expectedFive = [
+    'five.count{"parity":"even"}=3',
+    'five.count{"parity":"odd"}=2',
+    'five.count{"parity":"odd"}=3',
+    'five.count{"parity":"even"}=2',
+    'five.count{"parity":"even"}=1',
+    'five.count{"parity":"odd"}=1',
+  ];
+  for (const sink of [s1, s2]) {
+    t.same(five(sink.received), expectedFive);
+    t.same(one(sink.received), ['one.sum{}=10', 'one.sum{}=20', 'one.sum{}=30']);
+    t.equal(sink.received.length, 9);
+  }
+  t.same(show(s2.received), show(s1.received), 'every sink sees the same sequence');
+});
+
+t.test('MCoordinator: adding streams and sinks later', async (t) => {
+  const mc = new MCoordinator();
+  mc.addMStream(new MStream('a', { agg: count, batchSize: 1 }));
+  mc.send('a', 1, { tags: { when: 'no sink yet' } });
+  await turn();
+  await turn();
+  const early = new Collect();
+  mc.addMSink(early).addMStream(new MStream('b', { agg: sum, batchSize: 1 }));
+  mc.send('a', 2, { tags: { when: 'one sink' } });
+  mc.send('b', 5);
+  await turn();
+  await turn();
+  const late = new Collect();
+  mc.addMSink(late);
+  mc.send('b', 7);
+  await mc.close();
+  t.same(show(early.received), ['a.count{"when":"one sink"}=1', 'b.sum{}=5', 'b.sum{}=7']);
+  t.same(show(late.received), ['b.sum{}=7'], 'a sink added later gets what is produced from then on');
+});
+
+t.test('MCoordinator: a rate limit spaces the elements of its sink, delays and never drops', async (t) => {
+  const clock = installClock(t);
+  const fast = new Collect();
+  const limited = new Collect();
+  const mc = new MCoordinator({
+    mstreams: [new MStream('a', { agg: count, batchSize: 1 })],
+    msinks: [fast, limited],
+    rateLimit: [null, 2],
+  });
+  for (let i = 0; i < 4; i++) mc.send('a', i);
+  let closed = false;
+  mc.close().then(() => {
+    closed = true;
+  });
+  await clock.tickAsync(0);
+  t.equal(fast.received.length, 4, 'a sink without a limit is not held back by its queue-mate');
+  t.equal(limited.received.length, 1);
+  await clock.tickAsync(1999);
+  t.equal(limited.received.length, 1, 'not a millisecond early');
+  t.notOk(closed, 'close() waits for the rate-limited sink');
+  await clock.tickAsync(4001);
+  t.same(
+    limited.times.map((x) => x - T0),
+    [0, 2000, 4000, 6000],
+  );
+  await clock.tickAsync(0);
+  t.ok(closed);
+  t.same(show(limited.received), show(fast.received));
+});
+
+t.test('MCoordinator: one slow sink paces the others once its queue is full', async (t) => {
+  const clock = installClock(t);
+  const fast = new Collect();
+  const slow = new Collect();
+  const mc = new MCoordinator({
+    mstreams: [new MStream('a', { agg: count, batchSize: 1 })],
+    msinks: [fast, slow],
+    rateLimit: [0, 1],
+    sinkQueueSize: 2,
+  });
+  for (let i = 0; i < 10; i++) mc.send('a', i);
+  const closed = mc.close();
+  await clock.tickAsync(0);
+  // The slow sink holds one element; two wait in its queue; then the streams are not read.
+  t.equal(slow.received.length, 1);
+  t.equal(fast.received.length, 3, 'the fast sink is at most the queue size ahead');
+  await clock.tickAsync(1000);
+  t.equal(slow.received.length, 2);
+  t.equal(fast.received.length, 4);
+  await clock.tickAsync(9000);
+  await closed;
+  t.equal(fast.received.length, 10);
+  t.same(show(slow.received), show(fast.received));
+});
+
+t.test('MCoordinator: a slow sink with a tiny highWaterMark — nothing lost, memory bounded', async (t) => {
+  const clock = installClock(t);
+  const slow = new Collect({ delayMs: 10, highWaterMark: 1 });
+  const mstream = new MStream('a', { agg: count, batchSize: 1, highWaterMark: 1 });
+  const mc = new MCoordinator({ mstreams: [mstream], msinks: [slow], sinkQueueSize: 1, highWaterMark: 1 });
+  const n = 1000;
+  let produced = 0;
+  const source = Readable.from(
+    (function* () {
+      for (let i = 0; i < n; i++) {
+        produced++;
+        yield { name: 'a', value: i, tags: { i: String(i) } };
+      }
+    })(),
+    { highWaterMark: 1 },
+  );
+  let finished = false;
+  const done = pipeline(source, mc).then(() => {
+    finished = true;
+  });
+  let maxInFlight = 0;
+  let sawRefusal = false;
+  while (!finished) {
+    await clock.tickAsync(10);
+    maxInFlight = Math.max(maxInFlight, produced - slow.received.length);
+    if (mstream.writableLength > 0) sawRefusal = true;
+  }
+  await done;
+  t.equal(slow.received.length, n, 'nothing lost');
+  t.same(
+    slow.received.map((e) => e.tags.i),
+    Array.from({ length: n }, (_, i) => String(i)),
+    'order kept',
+  );
+  t.ok(sawRefusal, 'the stream had to buffer: its readable side was not read');
+  // Elements between the source and the sink: the buffers of the stages inside the stream (16
+  // each), the stream's, the queue's and the sink's — a constant, never a function of n.
+  t.ok(maxInFlight < 250, `at most ${maxInFlight} elements in flight for ${n} sent`);
+});
+
+t.test('MCoordinator: send() returns false once the buffers are full', async (t) => {
+  const clock = installClock(t);
+  const slow = new Collect({ delayMs: 1000, highWaterMark: 1 });
+  const mc = new MCoordinator({
+    mstreams: [new MStream('a', { agg: count, batchSize: 1, highWaterMark: 1 })],
+    msinks: [slow],
+    sinkQueueSize: 1,
+  });
+  let accepted = 0;
+  for (let i = 0; i < 1000 && mc.send('a', i); i++) {
+    accepted++;
+    await clock.tickAsync(0);
+  }
+  t.ok(accepted < 1000, `send() said "wait" after ${accepted} elements`);
+  const closed = mc.close();
+  await clock.tickAsync(1000 * (accepted + 2));
+  await closed;
+  t.equal(slow.received.length, accepted + 1, 'the refused element too was kept');
+});
+
+t.test('MCoordinator: close() delivers partial windows and batches', async (t) => {
+  const clock = installClock(t);
+  const sink = new Collect();
+  const mc = new MCoordinator({
+    mstreams: [new MStream('win', { agg: count, windowSize: 10 }), new MStream('batch', { agg: count, batchSize: 5 })],
+    msinks: [sink],
+  });
+  await clock.tickAsync(2000);
+  for (let i = 0; i < 3; i++) {
+    mc.send('win', i);
+    mc.send('batch', i);
+  }
+  await clock.tickAsync(1000);
+  t.same(sink.received, [], 'nothing before the window ends or the batch is full');
+  await mc.close();
+  t.same(show(sink.received).sort(), ['batch.count{}=3', 'win.count{}=3']);
+  t.equal(sink.received.find((e) => e.name === 'win.count')?.time, T0 + 10_000, 'stamped with the window end');
+  t.equal(clock.countTimers(), 0, 'no timer left');
+});
+
+t.test('MCoordinator: a failing sink — the others get everything, then close() rejects naming it', async (t) => {
+  const bad = new Collect({ failAt: 1 });
+  const good = new Collect({ async: true });
+  const mc = new MCoordinator({ mstreams: [new MStream('a', { agg: count, batchSize: 1 })], msinks: [bad, good] });
+  const sinkErrors: [MetrixError, unknown][] = [];
+  mc.on('sinkError', (err: MetrixError, sink: unknown) => sinkErrors.push([err, sink]));
+  let errors = 0;
+  mc.on('error', () => errors++);
+  for (let i = 0; i < 5; i++) mc.send('a', i, { tags: { i } });
+  const err = await mc.close().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  t.ok(MetrixError.is(err, ErrorCode.SINK_FAILED), 'close() rejects with ERR_METRIX_SINK_FAILED');
+  t.match((err as MetrixError).message, /sink #0 \(Collect\)/);
+  t.match((err as Error).cause, { message: 'sink down' }, "the sink's own error is the cause");
+  t.equal((err as MetrixError).input, bad);
+  t.equal(sinkErrors.length, 1, "'sinkError' at once, once");
+  t.equal(sinkErrors[0]?.[0], err);
+  t.equal(sinkErrors[0]?.[1], bad);
+  t.equal(errors, 1, "one 'error', after the others finished");
+  t.equal(bad.received.length, 1, 'the failed sink got what it handled before failing');
+  t.equal(good.received.length, 5, 'the other sink got every element, also the later ones');
+  t.equal(good.writableFinished, true);
+  t.match(mc.toString(), /Collect \(failed\)/);
+  t.match(mc.visualize(), /Collect\\n\(failed\)/);
+});
+
+t.test(
+  'MCoordinator: a rejecting function sink with no listeners — a warning, no crash, close() rejects',
+  async (t) => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    t.teardown(() => {
+      process.off('warning', onWarning);
+    });
+    const boom = new Error('rejected');
+    const good = new Collect();
+    const mc = new MCoordinator({
+      mstreams: [new MStream('a', { agg: count, batchSize: 1 })],
+      msinks: [() => Promise.reject(boom), good],
+    });
+    mc.send('a', 1);
+    mc.send('a', 2);
+    await t.rejects(mc.close(), { code: ErrorCode.SINK_FAILED, cause: boom });
+    await turn();
+    t.equal(warnings.filter((w) => MetrixError.is(w, ErrorCode.SINK_FAILED)).length, 1);
+    t.equal(good.received.length, 2);
+  },
+);
+
+t.test('MCoordinator: a sink destroyed by someone else counts as failed', async (t) => {
+  const gone = new Collect();
+  const good = new Collect();
+  const mc = new MCoordinator({ mstreams: [new MStream('a', { agg: count, batchSize: 1 })], msinks: [gone, good] });
+  mc.on('sinkError', () => {});
+  gone.destroy();
+  mc.send('a', 1);
+  await t.rejects(mc.close(), { code: ErrorCode.SINK_FAILED, cause: { code: ErrorCode.CLOSED } });
+  t.equal(good.received.length, 1);
+});
+
+t.test('MCoordinator: pipe() from a Readable of raw elements, routed by name', async (t) => {
+  const sink = new Collect();
+  const mc = new MCoordinator({
+    mstreams: [new MStream('req', { agg: count, batchSize: 2 }), new MStream('bytes', { agg: sum, batchSize: 2 })],
+    msinks: [sink],
+  });
+  const raw = [
+    { name: 'req', value: 1, tags: { route: '/a' } },
+    { name: 'bytes', value: 100 },
+    { name: 'req', value: 1, tags: { route: '/a' } },
+    { name: 'bytes', value: 50, time: null },
+    new MElement('req', 1, { tags: { route: '/b' } }),
+  ];
+  Readable.from(raw).pipe(mc);
+  await new Promise((resolve) => mc.on('finish', resolve));
+  t.same(show(sink.received), ['req.count{"route":"/a"}=2', 'bytes.sum{}=150', 'req.count{"route":"/b"}=1']);
+  await mc.close();
+});
+
+t.test('MCoordinator: unknown names in a stream — an error by default, or dropped and counted', async (t) => {
+  const raw = [
+    { name: 'a', value: 1 },
+    { name: 'nope', value: 2 },
+    { name: 'a', value: 3 },
+  ];
+  const strict = new MCoordinator({
+    mstreams: [new MStream('a', { agg: count, batchSize: 1 })],
+    msinks: [new Collect()],
+  });
+  await t.rejects(pipeline(Readable.from(raw), strict), { code: ErrorCode.UNKNOWN_METRIC, input: raw[1] });
+  await t.rejects(strict.close(), { code: ErrorCode.UNKNOWN_METRIC }, 'close() reports the same error');
+
+  const sink = new Collect();
+  const lenient = new MCoordinator({
+    mstreams: [new MStream('a', { agg: count, batchSize: 1 })],
+    msinks: [sink],
+    onUnknown: 'drop',
+  });
+  const unknown: MetrixError[] = [];
+  lenient.on('unknown', (err: MetrixError) => unknown.push(err));
+  await pipeline(Readable.from(raw), lenient);
+  t.equal(lenient.unknownCount, 1);
+  t.match(unknown, [{ code: ErrorCode.UNKNOWN_METRIC, input: raw[1] }]);
+  t.equal(sink.received.length, 2);
+});
+
+t.test('MCoordinator: invalid elements in a stream — an error by default, or dropped and counted', async (t) => {
+  const raw = [
+    { name: 'a', value: 1 },
+    { name: 'a', value: 'x' },
+    42,
+    { name: 'a', value: 1, tags: [1] },
+    { name: 'a', value: 3 },
+  ];
+  const strict = new MCoordinator({
+    mstreams: [new MStream('a', { agg: count, batchSize: 1 })],
+    msinks: [new Collect()],
+  });
+  await t.rejects(pipeline(Readable.from(raw), strict), { code: ErrorCode.INVALID_VALUE });
+
+  const sink = new Collect();
+  const lenient = new MCoordinator({
+    mstreams: [new MStream('a', { agg: count, batchSize: 1 })],
+    msinks: [sink],
+    onInvalid: 'drop',
+  });
+  const invalid: MetrixError[] = [];
+  lenient.on('invalid', (err: MetrixError) => invalid.push(err));
+  await pipeline(Readable.from(raw), lenient);
+  t.equal(lenient.invalidCount, 3);
+  t.match(invalid, [
+    { code: ErrorCode.INVALID_VALUE },
+    { code: ErrorCode.INVALID_ELEMENT },
+    { code: ErrorCode.INVALID_TAGS },
+  ]);
+  t.equal(sink.received.length, 2);
+});
+
+t.test("MCoordinator: a failing stream destroys the coordinator with the stream's error, unchanged", async (t) => {
+  const boom = new Error('aggregation bug');
+  const sink = new Collect();
+  const good = new MStream('good', { agg: count, batchSize: 1 });
+  const oops = () => {
+    throw boom;
+  };
+  const mc = new MCoordinator({
+    mstreams: [new MStream('bad', { agg: { oops }, batchSize: 1 }), good],
+    msinks: [sink],
+  });
+  mc.send('bad', 1);
+  await t.rejects(mc.close(), boom);
+  t.equal(mc.destroyed, true);
+  t.equal(good.destroyed, true, 'its other streams are destroyed');
+  t.equal(sink.destroyed, true, 'its sinks are destroyed');
+  t.throws(() => mc.send('good', 1), { code: ErrorCode.CLOSED });
+});
+
+t.test('MCoordinator: destroy() tears everything down; close() then rejects with ERR_METRIX_CLOSED', async (t) => {
+  const clock = installClock(t);
+  const mstream = new MStream('w', { agg: count, windowSize: 60 });
+  const sink = new Collect();
+  const mc = new MCoordinator({ mstreams: [mstream], msinks: [sink], rateLimit: 1 });
+  mc.send('w', 1);
+  const closing = mc.close();
+  mc.destroy();
+  await t.rejects(closing, { code: ErrorCode.CLOSED });
+  t.equal(mstream.destroyed, true);
+  t.equal(sink.destroyed, true);
+  t.equal(clock.countTimers(), 0, 'no timer left');
+  t.throws(() => mc.send('w', 1), { code: ErrorCode.CLOSED });
+  const never = new MCoordinator();
+  never.destroy();
+  await t.rejects(never.close(), { code: ErrorCode.CLOSED }, 'close() after destroy()');
+});
+
+t.test('MCoordinator: warns once when a window is shorter than a sink time resolution', async (t) => {
+  const warnings: (Error & { code?: string })[] = [];
+  const onWarning = (w: Error) => warnings.push(w);
+  process.on('warning', onWarning);
+  t.teardown(() => {
+    process.off('warning', onWarning);
+  });
+  const coarse = new Collect({ timeResolutionMs: 1000 });
+  const mc = new MCoordinator({
+    mstreams: [
+      new MStream('fast', { agg: count, windowSize: 0.5 }),
+      new MStream('ok', { agg: count, windowSize: 1 }),
+      new MStream('batch', { agg: count, batchSize: 1 }),
+    ],
+    msinks: [coarse, new Collect()],
+  });
+  mc.addMSink(new Collect({ timeResolutionMs: 1000 }));
+  mc.addMStream(new MStream('fast2', { agg: count, windowSize: 0.25 }));
+  await turn();
+  const ours = warnings.filter((w) => w.code === MCoordinator.WINDOW_BELOW_RESOLUTION);
+  t.equal(ours.length, 4, 'one per (stream, coarse sink) pair');
+  t.equal(ours[0]?.name, 'MetrixWarning');
+  t.match(ours[0]?.message, /"fast".*0\.5 s.*1000 ms.*sink #0 \(Collect\)/);
+  await mc.close();
+});
+
+t.test('MCoordinator: a node:stream object-mode Writable is a sink like any other', async (t) => {
+  const seen: string[] = [];
+  const node = new NodeWritable({
+    objectMode: true,
+    write(element: MElement, _enc, cb) {
+      seen.push(element.name);
+      cb();
+    },
+  });
+  const mc = new MCoordinator({ mstreams: [new MStream('a', { agg: count, batchSize: 1 })], msinks: [node as never] });
+  mc.send('a', 1);
+  await mc.close();
+  t.same(seen, ['a.count']);
+  t.equal(node.writableFinished, true);
+  t.match(mc.toString(), /msinks=\[Writable\]/);
+});
+
+t.test('MCoordinator: timer() and time() send to the named stream', async (t) => {
+  const clock = installClock(t);
+  const sink = new Collect();
+  const mc = new MCoordinator({ mstreams: [new MStream('lat', { agg: sum, batchSize: 1 })], msinks: [sink] });
+  const timer = mc.timer('lat', { scale: 1000 });
+  await clock.tickAsync(250);
+  t.equal(timer.stop(), 250);
+  t.equal(
+    mc.time('lat', () => 42),
+    42,
+  );
+  await mc.close();
+  t.same(
+    sink.received.map((e) => e.value),
+    [250, 0],
+  );
+});
+
+t.test('MCoordinator: with no sink, elements are discarded and close() resolves', async (t) => {
+  const mc = new MCoordinator({ mstreams: [new MStream('a', { agg: count, batchSize: 1 })] });
+  for (let i = 0; i < 100; i++) mc.send('a', i);
+  await mc.close();
+  t.pass();
+});
+
+t.test('MCoordinator: visualize() gives Graphviz DOT of streams, stages, fan-in and sinks', async (t) => {
+  const mc = new MCoordinator({
+    mstreams: [
+      new MStream('requests', { agg: count, windowSize: 10 }),
+      new MStream('latency', { agg: [sum, count], batchSize: 5 }),
+    ],
+    msinks: [new Collect(), function audit() {}],
+    rateLimit: [null, 0.5],
+  });
+  const dot = mc.visualize();
+  t.match(dot, /label="MStream requests"/);
+  t.match(dot, /label="windowByTime\(10\)"/);
+  t.match(dot, /label="batchByCount\(5\)"/);
+  t.match(dot, /aggregate\\nlatency.sum/);
+  t.match(dot, /zipAggs/);
+  t.match(dot, /k0 \[label="Collect"/);
+  t.match(dot, /k1 \[label="function audit"/);
+  t.match(dot, /fanin -> k1 \[label="queue ≤ 16\\n≥ 0.5 s apart"\]/);
+  if (spawnSync('dot', ['-V']).status === 0) {
+    const out = spawnSync('dot', ['-Tsvg'], { input: dot, encoding: 'utf8' });
+    t.equal(out.status, 0, out.stderr);
+  }
+  await mc.close();
+});
+
+t.test('MCoordinator: property — every sink receives the same multiset, and the counts add up', async (t) => {
+  const streamArb = fc.record({
+    batchSize: fc.integer({ min: 1, max: 6 }),
+    highWaterMark: fc.integer({ min: 1, max: 4 }),
+  });
+  const sinkArb = fc.record({
+    async: fc.boolean(),
+    highWaterMark: fc.integer({ min: 1, max: 4 }),
+    rateLimited: fc.boolean(),
+  });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(streamArb, { minLength: 1, maxLength: 3 }),
+      fc.array(sinkArb, { minLength: 1, maxLength: 3 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.array(fc.record({ stream: fc.nat(), tag: fc.constantFrom(null, 'x', 'y'), value: fc.integer() }), {
+        maxLength: 60,
+      }),
+      async (streams, sinkSpecs, sinkQueueSize, items) => {
+        const names = streams.map((_s, i) => `s${i}`);
+        const sinks = sinkSpecs.map((s) => new Collect({ async: s.async, highWaterMark: s.highWaterMark }));
+        const mc = new MCoordinator({
+          mstreams: streams.map(
+            (s, i) =>
+              new MStream(names[i] as string, { agg: count, batchSize: s.batchSize, highWaterMark: s.highWaterMark }),
+          ),
+          msinks: sinks,
+          // A tiny rate limit exercises the one-at-a-time path without slowing the test much.
+          rateLimit: sinkSpecs.map((s) => (s.rateLimited ? 0.001 : null)),
+          sinkQueueSize,
+        });
+        const raw = items.map((it) => ({
+          name: names[it.stream % names.length] as string,
+          value: it.value,
+          tags: it.tag === null ? undefined : { k: it.tag },
+        }));
+        await pipeline(Readable.from(raw), mc);
+        const reference = show((sinks[0] as Collect).received);
+        for (const sink of sinks) {
+          if (JSON.stringify(show(sink.received)) !== JSON.stringify(reference)) return false;
+        }
+        for (const name of names) {
+          const sent = raw.filter((r) => r.name === name).length;
+          const counted = (sinks[0] as Collect).received
+            .filter((e) => e.name === `${name}.count`)
+            .reduce((a, e) => a + e.value, 0);
+          if (sent !== counted) return false;
+        }
+        return true;
+      },
+    ),
+    { numRuns: 60 },
+  );
+  t.pass('held for every generated case');
+});
