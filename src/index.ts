@@ -36,10 +36,20 @@ export { type ParseNDJSONOptions, parseNDJSON } from './parsers/parseNDJSON.js';
 export { type ParseStatsDOptions, parseStatsD, type StatsDElement, type StatsDType } from './parsers/parseStatsD.js';
 export { type StatsDAggregationsOptions, statsdAggregations } from './parsers/statsdAggregations.js';
 export { MSink, type MSinkOptions } from './sinks/MSink.js';
+export { MSinkGraphite, type MSinkGraphiteOptions } from './sinks/MSinkGraphite.js';
+export { MSinkInflux, type MSinkInfluxOptions } from './sinks/MSinkInflux.js';
 export { MSinkLogger, type MSinkLoggerOptions } from './sinks/MSinkLogger.js';
 export { MSinkNDJSON, type MSinkNDJSONOptions } from './sinks/MSinkNDJSON.js';
+export { MSinkNetwork, type MSinkNetworkOptions, type RetryOptions } from './sinks/MSinkNetwork.js';
+export { MSinkOpenTSDB, type MSinkOpenTSDBOptions } from './sinks/MSinkOpenTSDB.js';
 export { MSinkPrinter, type MSinkPrinterOptions } from './sinks/MSinkPrinter.js';
+export {
+  MSinkPrometheus,
+  type MSinkPrometheusAddress,
+  type MSinkPrometheusOptions,
+} from './sinks/MSinkPrometheus.js';
 export { MSinkTSDB, type MSinkTSDBOptions, type TSDBClient } from './sinks/MSinkTSDB.js';
+export type { TextWritable } from './sinks/TextWritable.js';
 export { type MSinkFunction, type MSinkLike, type ObjectWritable, toSink } from './sinks/toSink.js';
 export { aggregate } from './stages/aggregate.js';
 export { batchByCount } from './stages/batchByCount.js';
