@@ -1,23 +1,8 @@
 import { ErrorCode, MetrixError } from '../MetrixError.js';
+import type { TextWritable } from '../sinks/TextWritable.js';
 import { describe } from './describe.js';
 
-/**
- * The part of a text or byte Writable that a line-writing sink uses. `process.stdout`, a file
- * stream, an HTTP response and a readable-stream Writable all fit.
- */
-export interface TextWritable {
-  write(chunk: string): boolean;
-  end(): unknown;
-  // biome-ignore lint/suspicious/noExplicitAny: listener signatures differ between stream flavours
-  on(event: string, listener: (...args: any[]) => void): unknown;
-  // biome-ignore lint/suspicious/noExplicitAny: as above
-  once(event: string, listener: (...args: any[]) => void): unknown;
-  // biome-ignore lint/suspicious/noExplicitAny: as above
-  removeListener(event: string, listener: (...args: any[]) => void): unknown;
-  readonly destroyed?: boolean;
-  readonly writableEnded?: boolean;
-  readonly writableFinished?: boolean;
-}
+export type { TextWritable };
 
 /** Whether `x` has what {@link TextWritable} needs. */
 export function isTextWritable(x: unknown): x is TextWritable {

@@ -1,7 +1,8 @@
-import { LineWriter, type TextWritable } from '../internal/lineWriter.js';
+import { LineWriter } from '../internal/lineWriter.js';
 import type { MElement } from '../MElement.js';
 import { ErrorCode, MetrixError } from '../MetrixError.js';
 import { MSink, type MSinkOptions } from './MSink.js';
+import type { TextWritable } from './TextWritable.js';
 
 /** Options of {@link MSinkNDJSON}. */
 export interface MSinkNDJSONOptions extends MSinkOptions {
