@@ -124,7 +124,11 @@ export class SinkLane {
       if (this.#queue.length === 0) {
         if (this.#state === 'ending') {
           this.#state = 'ended';
-          this.sink.end();
+          try {
+            this.sink.end();
+          } catch (err) {
+            this.#fail(err);
+          }
         }
         return;
       }
@@ -139,14 +143,20 @@ export class SinkLane {
       const wasFull = this.#queue.length >= this.capacity;
       const element = this.#queue.shift() as MElement;
       this.#lastWriteAt = performance.now();
-      if (this.rateLimitMs > 0) {
-        // One at a time: the next element is spaced from this one's hand-over and waits until
-        // the sink has handled it, so a sink that buffers cannot bunch elements together.
-        this.#busy = true;
-        this.sink.write(element, this.#afterRateLimitedWrite);
-      } else if (!this.sink.write(element, this.#afterWrite)) {
-        this.#busy = true;
-        this.sink.once('drain', this.#afterDrain);
+      try {
+        if (this.rateLimitMs > 0) {
+          // One at a time: the next element is spaced from this one's hand-over and waits until
+          // the sink has handled it, so a sink that buffers cannot bunch elements together.
+          this.#busy = true;
+          this.sink.write(element, this.#afterRateLimitedWrite);
+        } else if (!this.sink.write(element, this.#afterWrite)) {
+          this.#busy = true;
+          this.sink.once('drain', this.#afterDrain);
+        }
+      } catch (err) {
+        // A hand-made Writable may throw from write(): that sink failed, not the coordinator.
+        this.#fail(err);
+        return;
       }
       if (wasFull && this.#queue.length < this.capacity) this.#hooks.onRoom();
     }

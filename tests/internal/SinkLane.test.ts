@@ -130,6 +130,28 @@ t.test('SinkLane: a failing sink is reported once, its queue dropped and counted
   t.equal(lane.dropped, 4, 'three queued and one pushed after the failure');
 });
 
+t.test('SinkLane: a sink whose write() or end() throws has failed', async (t) => {
+  const boom = new Error('bad write');
+  const base = recorder().sink;
+  const throwing = Object.assign(Object.create(base), {
+    write() {
+      throw boom;
+    },
+  }) as ObjectWritable;
+  const { log, hooks: h } = hooks();
+  const lane = new SinkLane(throwing, 0, 0, 2, h);
+  lane.push(el(1));
+  t.same(log.failures, [boom]);
+  const badEnd = Object.assign(Object.create(recorder().sink), {
+    end() {
+      throw boom;
+    },
+  }) as ObjectWritable;
+  const other = hooks();
+  await new SinkLane(badEnd, 1, 0, 2, other.hooks).end();
+  t.same(other.log.failures, [boom]);
+});
+
 t.test('SinkLane: a sink closed before it was ended is a failure (ERR_METRIX_CLOSED)', async (t) => {
   const { sink } = recorder();
   const { log, hooks: h } = hooks();
