@@ -1,4 +1,5 @@
 import { describe } from './internal/describe.js';
+import { sharedKey } from './internal/sharedKeys.js';
 import { EMPTY_TAGS, normalizeTags, sameTags } from './internal/tags.js';
 import { keyFromTags } from './key.js';
 import { ErrorCode, MetrixError } from './MetrixError.js';
@@ -98,7 +99,7 @@ export class MElement {
    * The tag key that groups elements: see {@link keyFromTags}. Computed once, on first use.
    */
   get key(): string {
-    if (this.#key === undefined) this.#key = keyFromTags(this.tags);
+    if (this.#key === undefined) this.#key = sharedKey(this.tags) ?? keyFromTags(this.tags);
     return this.#key;
   }
 

@@ -4,7 +4,10 @@ import type { AggFunc } from './aggregators/AggFunc.js';
 import { type GroupingStage, kAccept } from './internal/accept.js';
 import { describe } from './internal/describe.js';
 import { type AggSpec, parseAgg } from './internal/parseAgg.js';
-import { EMPTY_TAGS, mergeTags, normalizeTags } from './internal/tags.js';
+import { shareKey } from './internal/sharedKeys.js';
+import { TagsCache } from './internal/TagsCache.js';
+import { EMPTY_TAGS, normalizeTags } from './internal/tags.js';
+import { keyFromTags } from './key.js';
 import { MElement, type Tags, type TagsInput } from './MElement.js';
 import { ErrorCode, MetrixError } from './MetrixError.js';
 import { aggregate } from './stages/aggregate.js';
@@ -120,6 +123,7 @@ export class MStream extends Duplex {
   readonly #pipeline: Duplex;
   readonly #dropInvalid: boolean;
   readonly #hasDefaultTags: boolean;
+  readonly #tags: TagsCache;
   #invalidCount = 0;
   #closing: Promise<void> | undefined;
   #finalCallback: ((error?: Error | null) => void) | undefined;
@@ -142,6 +146,9 @@ export class MStream extends Duplex {
     this.agg = parseAgg(agg);
     this.defaultTags = normalizeTags(defaultTags);
     this.#hasDefaultTags = this.defaultTags !== EMPTY_TAGS && Object.keys(this.defaultTags).length > 0;
+    this.#tags = new TagsCache(this.#hasDefaultTags ? this.defaultTags : EMPTY_TAGS);
+    // Every element without tags of its own has these: one key string for all of them.
+    if (this.#hasDefaultTags) shareKey(this.defaultTags, keyFromTags(this.defaultTags));
     if ((windowSize === undefined) === (batchSize === undefined)) {
       throw new MetrixError(
         ErrorCode.INVALID_GROUPING,
@@ -382,7 +389,7 @@ export class MStream extends Duplex {
     if (typeof chunk === 'number') return this.#element(chunk, undefined, undefined);
     if (chunk instanceof MElement) {
       if (!this.#hasDefaultTags) return chunk;
-      return new MElement(chunk.name, chunk.value, { tags: mergeTags(this.defaultTags, chunk.tags), time: chunk.time });
+      return new MElement(chunk.name, chunk.value, { tags: this.#tags.normalize(chunk.tags), time: chunk.time });
     }
     if (chunk !== null && typeof chunk === 'object' && 'value' in chunk) {
       return this.#element(chunk.value, chunk.tags ?? undefined, chunk.time);
@@ -396,7 +403,7 @@ export class MStream extends Duplex {
 
   #element(value: number, tags: TagsInput | undefined, time: number | undefined): MElement {
     let merged: Tags = this.defaultTags;
-    if (tags != null) merged = this.#hasDefaultTags ? mergeTags(this.defaultTags, tags) : normalizeTags(tags);
+    if (tags != null) merged = this.#tags.normalize(tags);
     return new MElement(this.name, value, time === undefined ? { tags: merged } : { tags: merged, time });
   }
 }

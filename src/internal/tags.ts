@@ -68,6 +68,16 @@ export function mergeTags(base: Tags, input: Readonly<Record<string, unknown>>):
   return lastNormalized;
 }
 
+/**
+ * Marks `tags`, a frozen map of strings that the caller got from {@link normalizeTags} or
+ * {@link mergeTags} earlier, as the last one normalized, so that the `new MElement()` it is
+ * handed to next does not check it again. Returns `tags`.
+ */
+export function markNormalized(tags: Tags): Tags {
+  lastNormalized = tags;
+  return tags;
+}
+
 function allStrings(tags: Record<string, unknown>): boolean {
   for (const name of Object.keys(tags)) if (typeof tags[name] !== 'string') return false;
   return true;

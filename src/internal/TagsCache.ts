@@ -1,0 +1,69 @@
+import { keyFromTags } from '../key.js';
+import type { Tags } from '../MElement.js';
+import { shareKey } from './sharedKeys.js';
+import { EMPTY_TAGS, markNormalized, mergeTags, normalizeTags } from './tags.js';
+
+interface Entry {
+  /** The input's own enumerable names when `tags` was built from it, in order. */
+  readonly names: readonly string[];
+  /** The normalized tags built from the input (merged over the base). */
+  readonly tags: Tags;
+  /** Whether the entry was used twice, so its key is worth sharing. */
+  shared: boolean;
+}
+
+/** Entries before the cache starts over: bounds memory when every element has fresh tags. */
+const MAX_ENTRIES = 1024;
+
+/**
+ * Normalizes tag objects merged over a base (an MStream's `defaultTags`), remembering the result
+ * per input object: a caller that passes the same tag objects again and again (a constant
+ * `{ route: '/home' }`, a map of prepared tag sets) then pays a lookup and a check instead of a
+ * copy, and all its elements share one frozen tags map and one key string. The check compares
+ * the input's current names and values with the remembered copy, so an input changed since is
+ * normalized again: the result is always what {@link mergeTags} or {@link normalizeTags} would
+ * give now. Inputs are held strongly, at most {@link MAX_ENTRIES} of them.
+ */
+export class TagsCache {
+  readonly #base: Tags;
+  readonly #entries = new Map<object, Entry>();
+
+  constructor(base: Tags) {
+    this.#base = base;
+  }
+
+  /** Like `mergeTags(base, input)` (`normalizeTags(input)` without a base); throws the same. */
+  normalize(input: object): Tags {
+    const entry = this.#entries.get(input);
+    if (entry !== undefined && matches(input as Record<string, unknown>, entry)) {
+      if (!entry.shared) {
+        entry.shared = true;
+        shareKey(entry.tags, keyFromTags(entry.tags));
+      }
+      return markNormalized(entry.tags);
+    }
+    const tags =
+      this.#base === EMPTY_TAGS
+        ? normalizeTags(input)
+        : mergeTags(this.#base, input as Readonly<Record<string, unknown>>);
+    if (this.#entries.size >= MAX_ENTRIES) this.#entries.clear();
+    this.#entries.set(input, { names: Object.keys(input), tags, shared: false });
+    return tags;
+  }
+}
+
+/** Whether normalizing `input` now would give `entry.tags` again: same names, order, values. */
+function matches(input: Record<string, unknown>, entry: Entry): boolean {
+  const { names, tags } = entry;
+  let i = 0;
+  // for...in walks the own names in Object.keys order without allocating; an inherited
+  // enumerable name makes the lists differ, and the slow path decides.
+  for (const name in input) {
+    if (name !== names[i]) return false;
+    const v = input[name];
+    const s = tags[name];
+    if (v !== s && ((typeof v !== 'number' && typeof v !== 'boolean') || String(v) !== s)) return false;
+    i++;
+  }
+  return i === names.length;
+}
