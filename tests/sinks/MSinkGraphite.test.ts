@@ -87,6 +87,38 @@ t.test('MSinkGraphite: one connection per batch, tagged lines, seconds truncated
   t.equal(sink.sentCount, 3);
 });
 
+t.test(
+  'MSinkGraphite: a batch whose connection fails before the orderly close is sent again whole (at-least-once)',
+  async (t) => {
+    // The first connection is read to its end and then reset instead of closed: the server has the
+    // lines, the client cannot know it. The documented outcome is a resend: the lines arrive twice.
+    const received: string[] = [];
+    let connection = 0;
+    const server = net.createServer((socket) => {
+      const n = ++connection;
+      let text = '';
+      socket.on('data', (c: Buffer) => (text += c));
+      socket.on('end', () => {
+        received.push(text);
+        if (n === 1) socket.resetAndDestroy();
+        else socket.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.teardown(() => server.close());
+    const sink = new MSinkGraphite({
+      port: (server.address() as net.AddressInfo).port,
+      retry: { initialDelayMs: 1, jitter: 0 },
+    });
+    sink.write(new MElement('a', 1, { time: 1_700_000_000_000 }));
+    sink.write(new MElement('b', 2, { time: 1_700_000_000_000 }));
+    await endSink(sink);
+    t.same(received, ['a 1 1700000000\nb 2 1700000000\n', 'a 1 1700000000\nb 2 1700000000\n']);
+    t.equal(sink.retryCount, 1);
+    t.equal(sink.sentCount, 2, 'acknowledged once');
+  },
+);
+
 t.test('MSinkGraphite: through an MCoordinator, a window shorter than a second warns once', async (t) => {
   const warnings: Array<{ code?: string; message: string }> = [];
   const onWarning = (w: Error & { code?: string }) => warnings.push(w);
