@@ -14,9 +14,10 @@ export type ZipBranch = Pick<Duplex, 'write' | 'end' | 'on' | 'destroy'>;
  * stay together and in the order they were given.
  *
  * Each branch must emit exactly one output per input. An input is acknowledged once every branch
- * has accepted it, so a slow branch slows the zip (backpressure). At end of input it ends every
- * branch and waits for their last outputs. A branch's error destroys the zip with that error,
- * unchanged; destroying the zip destroys the branches.
+ * has accepted it (its `write()` returned true, or it has drained since), so a slow branch slows
+ * the zip (backpressure). At end of input it ends every branch and waits for their last outputs.
+ * A branch's error destroys the zip with that error, unchanged; destroying the zip destroys the
+ * branches.
  *
  * `g1 g2` with branches `sum`, `max` → `[sum(g1), max(g1)] [sum(g2), max(g2)]`
  *
@@ -55,18 +56,29 @@ export function zipAggs(branches: readonly ZipBranch[], options?: StageOptions):
     }
   }
   const queues: unknown[][] = branches.map(() => []);
+  // Branches whose write() returned false, awaiting their 'drain' before the next input.
+  const blocked: boolean[] = branches.map(() => false);
+  let waiting = 0;
+  let resume: TransformCallback | undefined;
   let ended = 0;
   let onAllEnded: (() => void) | undefined;
 
   const zip = new Transform({
     ...streamOptions(options),
     transform(chunk: unknown, _encoding: BufferEncoding, callback: TransformCallback) {
-      let pending = branches.length;
-      const accepted = (err?: Error | null) => {
-        // A branch error is reported by its 'error' listener, which destroys the zip.
-        if (!err && --pending === 0) callback();
-      };
-      for (const branch of branches) branch.write(chunk, accepted);
+      // Acknowledge at once when every branch took the input without asking to wait, rather than
+      // in write callbacks, which come a tick later: then a batch passes the whole MStream chain
+      // synchronously instead of ~100 batches piling up in the stages' buffers (and surviving
+      // into the old generation) while a producer sends in a loop. A branch error is reported by
+      // its 'error' listener, which destroys the zip.
+      for (let i = 0; i < branches.length; i++) {
+        if (!(branches[i] as ZipBranch).write(chunk)) {
+          blocked[i] = true;
+          waiting++;
+        }
+      }
+      if (waiting === 0) callback();
+      else resume = callback;
     },
     flush(this: Transform, callback: TransformCallback) {
       onAllEnded = () => {
@@ -90,6 +102,15 @@ export function zipAggs(branches: readonly ZipBranch[], options?: StageOptions):
     branch.on('data', (out: unknown) => {
       (queues[i] as unknown[]).push(out);
       emitReady();
+    });
+    branch.on('drain', () => {
+      if (!blocked[i]) return;
+      blocked[i] = false;
+      if (--waiting === 0) {
+        const callback = resume;
+        resume = undefined;
+        callback?.();
+      }
     });
     branch.on('end', () => {
       if (++ended === branches.length) onAllEnded?.();
