@@ -17,8 +17,8 @@ export interface TcpTarget {
  * Plaintext protocols (Graphite, OpenTSDB telnet) never answer, so the acknowledgement is the
  * orderly close: the client writes the batch and half-closes (FIN); the server reads up to that
  * end of input and then closes its side. Its FIN arriving after all our bytes left Node means the
- * server read the whole batch (Graphite's carbon, OpenTSDB and VictoriaMetrics all close a
- * connection when its input ends). A refused connection, a reset, a close before all bytes were
+ * server read the whole batch (servers close a connection when its input ends; VictoriaMetrics
+ * does, as the integration tests check). A refused connection, a reset, a close before all bytes were
  * handed to the kernel, or `timeoutMs` of silence rejects with `ERR_METRIX_BACKEND_UNAVAILABLE`,
  * and the batch is sent again whole: lines the server had already read before the failure are
  * then written twice (at-least-once).
