@@ -44,13 +44,15 @@ export interface MSinkOpenTSDBOptions extends MSinkNetworkOptions {
  *
  * @example
  * ```ts
- * import { MCoordinator, MSinkOpenTSDB, MStream, mean } from 'metrix-stream';
+ * import { once } from 'node:events';
+ * import { MSinkOpenTSDB, MStream, mean } from 'metrix-stream';
  * const sink = new MSinkOpenTSDB({ url: 'http://127.0.0.1:4242' });
  * // or: new MSinkOpenTSDB({ url: 'telnet://127.0.0.1:4242' })
  * const latency = new MStream('latency', { agg: mean, windowSize: 10 });
  * latency.pipe(sink);
  * latency.send(12, { tags: { route: '/home' } });
- * await latency.close(); // the sink ends after the stream and flushes
+ * latency.end();
+ * await once(sink, 'finish'); // flushed and acknowledged
  * ```
  * @throws {@link MetrixError} `ERR_METRIX_INVALID_ARGUMENT` for a missing or invalid `url` or
  * another invalid option. While streaming the sink fails with `ERR_METRIX_BACKEND_REJECTED` or
