@@ -39,6 +39,16 @@ export interface CliConfig {
   output: 'human' | 'ndjson' | 'none';
   /** Also write NDJSON to this file (created or truncated). */
   ndjsonOut: string | undefined;
+  /** Also send to InfluxDB (line protocol, `POST <url>/write`) at this URL. */
+  influxUrl: string | undefined;
+  /** The InfluxDB database (`db` parameter). */
+  influxDb: string | undefined;
+  /** Also send to OpenTSDB at this URL: `http://host:4242` (HTTP API) or `telnet://host:4242`. */
+  opentsdbUrl: string | undefined;
+  /** Also send to Graphite's plaintext listener at `host:port`. */
+  graphite: string | undefined;
+  /** Also serve the aggregates to a Prometheus scraper on this port (path `/metrics`, on `host`). */
+  prometheusPort: number | undefined;
   /** UDP port of a StatsD listener, when set. */
   statsdPort: number | undefined;
   /** TCP port of an HTTP listener for POSTed NDJSON, when set. */

@@ -37,6 +37,12 @@ Output:
   -o, --output human|ndjson|none
                               stdout: one readable line per aggregate (default), NDJSON, or nothing
       --ndjson-out FILE       also write NDJSON to FILE
+      --influx URL            also send to InfluxDB 1.x line protocol (POST URL/write), e.g.
+                              http://127.0.0.1:8086; --influx-db NAME sets the database
+      --opentsdb URL          also send to OpenTSDB: http://HOST:4242 (HTTP API, ms timestamps)
+                              or telnet://HOST:4242 (put lines, whole seconds)
+      --graphite HOST:PORT    also send to Graphite's plaintext listener (carbon, usually :2003)
+      --prometheus-port PORT  also serve the latest aggregates at http://HOST:PORT/metrics
       --progress, --no-progress
                               a status line on stderr (default: only when stderr is a terminal)
 

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { ErrorCode, MetrixError } from '../MetrixError.js';
 import type { CliConfig, StreamConfig } from './CliConfig.js';
 import { parseStreamSpec } from './parseStreamSpec.js';
-import { parseNumber, parseTagList } from './parseValues.js';
+import { hostPort, httpUrl, parseNumber, parseTagList } from './parseValues.js';
 
 /** The settings given on the command line: only those the user gave. */
 export type CliFlags = Partial<Omit<CliConfig, 'streams' | 'files'>> & {
@@ -30,6 +30,11 @@ const OPTIONS = {
   unknown: { type: 'string' },
   output: { type: 'string', short: 'o' },
   'ndjson-out': { type: 'string' },
+  influx: { type: 'string' },
+  'influx-db': { type: 'string' },
+  opentsdb: { type: 'string' },
+  graphite: { type: 'string' },
+  'prometheus-port': { type: 'string' },
   'statsd-port': { type: 'string' },
   'http-port': { type: 'string' },
   host: { type: 'string' },
@@ -95,6 +100,16 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   const ndjsonOut = str('ndjson-out');
   if (ndjsonOut !== undefined) flags.ndjsonOut = ndjsonOut;
   const port = { integer: true, min: 0, max: 65535 };
+  const influx = str('influx');
+  if (influx !== undefined) flags.influxUrl = httpUrl(influx, '--influx', ['http:', 'https:']);
+  const influxDb = str('influx-db');
+  if (influxDb !== undefined) flags.influxDb = influxDb;
+  const opentsdb = str('opentsdb');
+  if (opentsdb !== undefined) flags.opentsdbUrl = httpUrl(opentsdb, '--opentsdb', ['http:', 'https:', 'telnet:']);
+  const graphite = str('graphite');
+  if (graphite !== undefined) flags.graphite = hostPort(graphite, '--graphite');
+  const prometheusPort = str('prometheus-port');
+  if (prometheusPort !== undefined) flags.prometheusPort = parseNumber(prometheusPort, '--prometheus-port', port);
   const statsdPort = str('statsd-port');
   if (statsdPort !== undefined) flags.statsdPort = parseNumber(statsdPort, '--statsd-port', port);
   const httpPort = str('http-port');

@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { describe } from '../internal/describe.js';
 import { ErrorCode, MetrixError } from '../MetrixError.js';
 import type { CliConfig, StreamConfig } from './CliConfig.js';
+import { hostPort, httpUrl } from './parseValues.js';
 
 /** What a JSON config file may set: any field of {@link CliConfig}. */
 export type CliConfigFile = Partial<CliConfig>;
@@ -17,6 +18,11 @@ const KEYS: readonly (keyof CliConfig)[] = [
   'unknown',
   'output',
   'ndjsonOut',
+  'influxUrl',
+  'influxDb',
+  'opentsdbUrl',
+  'graphite',
+  'prometheusPort',
   'statsdPort',
   'httpPort',
   'host',
@@ -143,7 +149,33 @@ export function parseConfigFile(text: string, path: string, baseDir: string): Cl
     type('ndjsonOut', typeof raw.ndjsonOut === 'string' && raw.ndjsonOut !== '', 'a path');
     config.ndjsonOut = path_(raw.ndjsonOut as string);
   }
-  for (const key of ['statsdPort', 'httpPort'] as const) {
+  const checked = (key: string, check: () => void) => {
+    try {
+      check();
+    } catch (err) {
+      fail(`"${key}": ${(err as Error).message}`);
+    }
+  };
+  if ('influxUrl' in raw) {
+    type('influxUrl', typeof raw.influxUrl === 'string', 'a URL');
+    checked('influxUrl', () => httpUrl(raw.influxUrl as string, 'influxUrl', ['http:', 'https:']));
+    config.influxUrl = raw.influxUrl as string;
+  }
+  if ('influxDb' in raw) {
+    type('influxDb', typeof raw.influxDb === 'string' && raw.influxDb !== '', 'a database name');
+    config.influxDb = raw.influxDb as string;
+  }
+  if ('opentsdbUrl' in raw) {
+    type('opentsdbUrl', typeof raw.opentsdbUrl === 'string', 'a URL');
+    checked('opentsdbUrl', () => httpUrl(raw.opentsdbUrl as string, 'opentsdbUrl', ['http:', 'https:', 'telnet:']));
+    config.opentsdbUrl = raw.opentsdbUrl as string;
+  }
+  if ('graphite' in raw) {
+    type('graphite', typeof raw.graphite === 'string', 'HOST:PORT');
+    checked('graphite', () => hostPort(raw.graphite as string, 'graphite'));
+    config.graphite = raw.graphite as string;
+  }
+  for (const key of ['statsdPort', 'httpPort', 'prometheusPort'] as const) {
     if (key in raw) {
       type(key, isNumber(raw[key], { integer: true, min: 0, max: 65535 }), 'a port number (0-65535)');
       config[key] = raw[key] as number;

@@ -58,3 +58,33 @@ export function parseTagList(items: readonly string[], what: string): Record<str
   }
   return tags;
 }
+
+/** Checks that `text` is a URL with one of the `protocols`. */
+export function httpUrl(text: string, what: string, protocols: readonly string[]): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || !protocols.includes(url.protocol)) {
+    throw new MetrixError(
+      ErrorCode.INVALID_ARGUMENT,
+      `${what} must be a ${protocols.map((p) => `${p}//`).join(' or ')} URL, got ${JSON.stringify(text)}`,
+      { input: text },
+    );
+  }
+  return text;
+}
+
+/** Checks that `text` is `host:port`. */
+export function hostPort(text: string, what: string): string {
+  const colon = text.lastIndexOf(':');
+  if (colon <= 0) {
+    throw new MetrixError(ErrorCode.INVALID_ARGUMENT, `${what} must be HOST:PORT, got ${JSON.stringify(text)}`, {
+      input: text,
+    });
+  }
+  parseNumber(text.slice(colon + 1), `${what} port`, { integer: true, min: 1, max: 65535 });
+  return text;
+}

@@ -11,7 +11,11 @@ import type { MetrixError } from '../MetrixError.js';
 import type { LineParser } from '../parsers/LineParser.js';
 import { parseNDJSON } from '../parsers/parseNDJSON.js';
 import { parseStatsD, type StatsDType } from '../parsers/parseStatsD.js';
+import { MSinkGraphite } from '../sinks/MSinkGraphite.js';
+import { MSinkInflux } from '../sinks/MSinkInflux.js';
 import { MSinkNDJSON } from '../sinks/MSinkNDJSON.js';
+import { MSinkOpenTSDB } from '../sinks/MSinkOpenTSDB.js';
+import { MSinkPrometheus, type MSinkPrometheusAddress } from '../sinks/MSinkPrometheus.js';
 import type { MSinkLike } from '../sinks/toSink.js';
 import { buildAutoMStream, buildMStream } from './buildMStream.js';
 import type { CliConfig } from './CliConfig.js';
@@ -29,7 +33,7 @@ export interface CliRun {
   /** Resolves with the exit code, `0` or `1`, once every window is flushed and every sink finished. */
   readonly done: Promise<number>;
   /** Resolves with the listeners' addresses once they listen (empty when there is none). */
-  readonly listening: Promise<{ statsd?: AddressInfo; http?: AddressInfo }>;
+  readonly listening: Promise<{ statsd?: AddressInfo; http?: AddressInfo; prometheus?: MSinkPrometheusAddress }>;
   /** Ends the run early (SIGINT/SIGTERM): listeners close, inputs stop, windows flush, sinks end. */
   stop(): void;
   /** Elements routed so far (`in`) and aggregates delivered (`out`), as the progress line shows. */
@@ -70,6 +74,23 @@ export function startCli(config: CliConfig, io: CliIO): CliRun {
   }
   const mc = new MCoordinator({ mstreams, msinks, onUnknown: config.unknown === 'drop' ? 'drop' : 'error' });
   if (config.ndjsonOut !== undefined) mc.addMSink(new MSinkNDJSON(createWriteStream(config.ndjsonOut)));
+  if (config.influxUrl !== undefined) {
+    mc.addMSink(
+      new MSinkInflux({ url: config.influxUrl, ...(config.influxDb === undefined ? {} : { db: config.influxDb }) }),
+    );
+  }
+  if (config.opentsdbUrl !== undefined) mc.addMSink(new MSinkOpenTSDB({ url: config.opentsdbUrl }));
+  if (config.graphite !== undefined) {
+    const colon = config.graphite.lastIndexOf(':');
+    mc.addMSink(
+      new MSinkGraphite({ host: config.graphite.slice(0, colon), port: Number(config.graphite.slice(colon + 1)) }),
+    );
+  }
+  let prometheus: MSinkPrometheus | undefined;
+  if (config.prometheusPort !== undefined) {
+    prometheus = new MSinkPrometheus({ port: config.prometheusPort, host: config.host });
+    mc.addMSink(prometheus);
+  }
 
   // ---- reporting ----
   const showProgress = config.progress ?? io.stderr.isTTY === true;
@@ -203,8 +224,19 @@ export function startCli(config: CliConfig, io: CliIO): CliRun {
   }
 
   // ---- listeners ----
-  const addresses: { statsd?: AddressInfo; http?: AddressInfo } = {};
+  const addresses: { statsd?: AddressInfo; http?: AddressInfo; prometheus?: MSinkPrometheusAddress } = {};
   const listening: Promise<void>[] = [];
+  if (prometheus !== undefined) {
+    listening.push(
+      prometheus.ready().then(
+        (address) => {
+          addresses.prometheus = address;
+          log(`serving Prometheus metrics on ${address.url}`);
+        },
+        (err: Error) => fail(err, 'Prometheus endpoint'),
+      ),
+    );
+  }
   let udpDropped = 0;
   if (config.statsdPort !== undefined) {
     openInputs++;
