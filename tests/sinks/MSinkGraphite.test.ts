@@ -164,11 +164,13 @@ t.test('MSinkGraphite: a program that ends its sink exits on its own, with nothi
   const vm = await startVm(t);
   const r = await runExitFixture(['graphite', String(vm.ports.graphite)]);
   t.equal(r.code, 0, r.stderr);
+  t.ok(r.lingerMs < 3000, `exited ${r.lingerMs} ms after its last output`);
   t.match(r.stdout, /sent 50/);
 });
 
 t.test('MSinkGraphite: a program whose backend is down exits once the retries run out', async (t) => {
   const r = await runExitFixture(['graphite', String(await freePort())]);
   t.equal(r.code, 0, r.stderr);
+  t.ok(r.lingerMs < 3000, `exited ${r.lingerMs} ms after its last output`);
   t.match(r.stdout, /error ERR_METRIX_BACKEND_UNAVAILABLE/);
 });

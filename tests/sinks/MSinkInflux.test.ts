@@ -208,11 +208,13 @@ t.test('MSinkInflux: a program that ends its sink exits on its own, with nothing
   const vm = await startVm(t);
   const r = await runExitFixture(['influx', vm.url]);
   t.equal(r.code, 0, r.stderr);
+  t.ok(r.lingerMs < 3000, `exited ${r.lingerMs} ms after its last output`);
   t.match(r.stdout, /sent 50/);
 });
 
 t.test('MSinkInflux: a program whose backend is down exits once the retries run out', async (t) => {
   const r = await runExitFixture(['influx', `http://127.0.0.1:${await freePort()}`]);
   t.equal(r.code, 0, r.stderr);
+  t.ok(r.lingerMs < 3000, `exited ${r.lingerMs} ms after its last output`);
   t.match(r.stdout, /error ERR_METRIX_BACKEND_UNAVAILABLE/);
 });

@@ -181,6 +181,7 @@ t.test('MSinkOpenTSDB: a program that ends its sink exits on its own, with nothi
   for (const url of [`http://127.0.0.1:${vm.ports.opentsdbHttp}`, `telnet://127.0.0.1:${vm.ports.opentsdb}`]) {
     const r = await runExitFixture(['opentsdb', url]);
     t.equal(r.code, 0, r.stderr);
+    t.ok(r.lingerMs < 3000, `exited ${r.lingerMs} ms after its last output`);
     t.match(r.stdout, /sent 50/, url);
   }
 });
@@ -188,5 +189,6 @@ t.test('MSinkOpenTSDB: a program that ends its sink exits on its own, with nothi
 t.test('MSinkOpenTSDB: a program whose backend is down exits once the retries run out', async (t) => {
   const r = await runExitFixture(['opentsdb', `http://127.0.0.1:${await freePort()}`]);
   t.equal(r.code, 0, r.stderr);
+  t.ok(r.lingerMs < 3000, `exited ${r.lingerMs} ms after its last output`);
   t.match(r.stdout, /error ERR_METRIX_BACKEND_UNAVAILABLE/);
 });

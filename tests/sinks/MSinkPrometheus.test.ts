@@ -197,6 +197,7 @@ t.test(
   async (t) => {
     const r = await runExitFixture(['prometheus']);
     t.equal(r.code, 0, r.stderr);
+    t.ok(r.lingerMs < 3000, `exited ${r.lingerMs} ms after its last output`);
     t.match(r.stdout, /served 5/);
   },
 );
