@@ -84,8 +84,8 @@ export interface VmOptions {
 }
 
 const running = new Set<ChildProcess>();
-// Safety net: a test process that dies with servers still running must not leave them behind.
-process.on('exit', () => {
+
+function killRunning(): void {
   for (const child of running) {
     if (child.pid !== undefined && child.exitCode === null) {
       try {
@@ -95,7 +95,18 @@ process.on('exit', () => {
       }
     }
   }
-});
+}
+
+// Safety net: a test process that ends with servers still running — normally, or killed by the
+// runner's timeout — must not leave them behind (children outlive their parent on Linux).
+process.on('exit', killRunning);
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    killRunning();
+    // The listener is gone now: the signal's default action ends the process as it would have.
+    process.kill(process.pid, signal);
+  });
+}
 
 /** A VictoriaMetrics process with its data directory; `restart()` reuses both. */
 export class VictoriaMetrics {
