@@ -84,6 +84,7 @@ export interface VmOptions {
 }
 
 const running = new Set<ChildProcess>();
+const dirs = new Set<string>();
 
 function killRunning(): void {
   for (const child of running) {
@@ -95,6 +96,7 @@ function killRunning(): void {
       }
     }
   }
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
 }
 
 // Safety net: a test process that ends with servers still running — normally, or killed by the
@@ -125,6 +127,7 @@ export class VictoriaMetrics {
   static async start(options: VmOptions = {}): Promise<VictoriaMetrics> {
     if (VM_BINARY === undefined) throw new Error(`victoria-metrics is not installed: ${INSTALL_HINT}`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'metrix-vm-'));
+    dirs.add(dir);
     const args = [...(options.args ?? [])];
     if (options.promscrapeConfig !== undefined) {
       const file = path.join(dir, 'promscrape.yml');
@@ -140,6 +143,7 @@ export class VictoriaMetrics {
       } catch (err) {
         if (options.ports !== undefined || attempt >= 3) {
           fs.rmSync(dir, { recursive: true, force: true });
+          dirs.delete(dir);
           throw err;
         }
       }
@@ -206,6 +210,7 @@ export class VictoriaMetrics {
   async cleanup(): Promise<void> {
     await this.stop('SIGKILL');
     fs.rmSync(this.dir, { recursive: true, force: true });
+    dirs.delete(this.dir);
   }
 
   /** The last lines of the server's log, for failure messages. */
