@@ -1,28 +1,24 @@
-// `npm run bench [-- --n=1000000 --rounds=7]`: elements/second through MStream.send() and through
-// Readable.from(source).pipe(mstream), beside their two limits, in one run. Not a test: it
-// prints a table and whether the issue's targets are met; it exits 1 only if an output count is
-// wrong (a broken stream must not look fast).
-import { runHandLoop, runHandLoopCachedKeys, runTransportFloor } from './baselines.js';
+// `npm run bench [-- --n=1000000 --passes=3 --rounds=3 --warmup=2]`: elements/second through
+// MStream.send() and Readable.from(source).pipe(mstream), beside their two limits, in one run.
+// Not a test: it prints the machine, a table and whether the issue's targets are met; it exits 1
+// only if a path returns a wrong output count (a broken stream must not look fast).
+//
+// Each case runs in its own child process (fresh V8: no case's garbage, heap or type feedback
+// slows another, as in a program that does only that), and the cases run in turn, `passes`
+// times over, so that a burst of load from others on this shared machine slows one pass of
+// each case rather than every round of one. Figures are medians over all timed rounds.
+import { spawn } from 'node:child_process';
+import { type Case, cases, type PathName, scenarios } from './cases.js';
 import { describeMachine, loadAverage } from './machine.js';
-import { runPiped } from './piped.js';
-import { runSend } from './send.js';
-import { BATCH_SIZE, makeWorkloads, type Workload } from './workload.js';
-
-interface Measurement {
-  readonly workload: Workload;
-  readonly path: 'send()' | 'hand loop' | 'hand loop, keys cached' | 'pipe(mstream)' | 'transport floor';
-  readonly run: (w: Workload) => number | Promise<number>;
-  /** What the run must return: outputs for the stream paths and the loop, elements for the floor. */
-  readonly expected: number;
-  readonly rates: number[];
-}
+import { measure, type Rates } from './measure.js';
+import { BATCH_SIZE } from './workload.js';
 
 function arg(name: string, fallback: number): number {
   const prefix = `--${name}=`;
   const raw =
     process.argv.find((a) => a.startsWith(prefix))?.slice(prefix.length) ?? process.env[`BENCH_${name.toUpperCase()}`];
   const value = raw === undefined ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer, got ${raw}`);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be a non-negative integer, got ${raw}`);
   return value;
 }
 
@@ -35,79 +31,80 @@ function median(xs: readonly number[]): number {
 const fmt = (elPerSec: number) => `${(elPerSec / 1e6).toFixed(2)} M`;
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 
+/** Runs one case in a child process (this same script, with the same loader flags). */
+function inChild(c: Case, n: number, warmup: number, rounds: number): Promise<Rates> {
+  return new Promise((resolve, reject) => {
+    const args = [...process.execArgv, process.argv[1] as string, `--case=${c.id}`, `--n=${n}`];
+    const child = spawn(process.execPath, [...args, `--warmup=${warmup}`, `--rounds=${rounds}`], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(JSON.parse(out) as Rates);
+      else reject(new Error(`case ${c.id} exited with ${code}`));
+    });
+  });
+}
+
+async function child(id: string): Promise<void> {
+  const c = cases.find((x) => x.id === id);
+  if (c === undefined) throw new Error(`no case ${id}`);
+  const rates = await measure(c, arg('n', 1_000_000), arg('warmup', 2), arg('rounds', 3));
+  process.stdout.write(JSON.stringify(rates));
+}
+
 async function main(): Promise<void> {
   const n = arg('n', 1_000_000);
-  const rounds = arg('rounds', 7);
+  const passes = arg('passes', 3);
+  const rounds = arg('rounds', 3);
   const warmup = arg('warmup', 2);
   console.log(`machine: ${describeMachine()}`);
-  console.log(`n = ${n} elements per run, batchSize ${BATCH_SIZE}, ${warmup} warm-up + ${rounds} timed rounds`);
-  console.log(`load average at start: ${loadAverage()}`);
+  console.log(
+    `n = ${n} elements per run, batchSize ${BATCH_SIZE}; each case in its own process, ${passes} passes × ` +
+      `(${warmup} warm-up + ${rounds} timed runs); medians over the ${passes * rounds} timed runs`,
+  );
+  console.log(`load average (1, 5, 15 min) at start: ${loadAverage()}`);
 
-  const measurements: Measurement[] = [];
-  for (const w of makeWorkloads(n)) {
-    measurements.push(
-      { workload: w, path: 'send()', run: runSend, expected: w.expectedOutputs, rates: [] },
-      { workload: w, path: 'hand loop', run: (x) => runHandLoop(x), expected: w.expectedOutputs, rates: [] },
-      ...(w.tags === undefined
-        ? []
-        : [
-            {
-              workload: w,
-              path: 'hand loop, keys cached' as const,
-              run: runHandLoopCachedKeys,
-              expected: w.expectedOutputs,
-              rates: [],
-            },
-          ]),
-      { workload: w, path: 'pipe(mstream)', run: runPiped, expected: w.expectedOutputs, rates: [] },
-      { workload: w, path: 'transport floor', run: runTransportFloor, expected: n, rates: [] },
-    );
-  }
-
-  // Rounds go round-robin over every measurement, so that a burst of load from another process
-  // on this shared machine slows one round of each rather than all rounds of one.
-  for (let r = 0; r < warmup + rounds; r++) {
-    for (const m of measurements) {
-      const start = process.hrtime.bigint();
-      const got = await m.run(m.workload);
-      const ns = Number(process.hrtime.bigint() - start);
-      if (got !== m.expected) {
-        console.error(`${m.workload.label} / ${m.path}: returned ${got}, expected ${m.expected}`);
-        process.exit(1);
-      }
-      if (r >= warmup) m.rates.push((n / ns) * 1e9);
+  const rates = new Map<string, Rates>(cases.map((c) => [c.id, { wall: [], cpu: [] }]));
+  for (let p = 0; p < passes; p++) {
+    for (const c of cases) {
+      const got = await inChild(c, n, warmup, rounds);
+      const all = rates.get(c.id) as Rates;
+      all.wall.push(...got.wall);
+      all.cpu.push(...got.cpu);
     }
   }
 
-  const targets: Record<string, { send: number; pipedShare: number }> = {
-    'no tags, [sum]': { send: 25e6, pipedShare: 0.4 },
-    '100 tag sets, [sum,max,mean]': { send: 6e6, pipedShare: 0.25 },
-  };
-  const rows: string[][] = [['scenario', 'path', 'median el/s', 'min–max el/s', 'spread', 'vs limit', 'target', 'met']];
-  for (const w of new Set(measurements.map((m) => m.workload))) {
-    const mine = measurements.filter((m) => m.workload === w);
-    const of = (path: Measurement['path']) => mine.find((m) => m.path === path);
-    const target = targets[w.label] as { send: number; pipedShare: number };
+  const rows: string[][] = [
+    ['scenario', 'path', 'median el/s', 'min – max el/s', 'el/CPU-s', 'vs limit', 'target', 'met'],
+  ];
+  for (const s of scenarios) {
+    const mine = cases.filter((c) => c.scenario === s);
+    const wall = (path: PathName) => median(rates.get(mine.find((c) => c.path === path)?.id ?? '')?.wall ?? [0]);
     // send() is compared with the faster hand loop: the more demanding limit.
-    const loop = Math.max(...mine.filter((m) => m.path.startsWith('hand loop')).map((m) => median(m.rates)));
-    const floor = median((of('transport floor') as Measurement).rates);
-    for (const m of mine) {
-      const med = median(m.rates);
-      const lo = Math.min(...m.rates);
-      const hi = Math.max(...m.rates);
+    const loop = Math.max(...mine.filter((c) => c.path.startsWith('hand loop')).map((c) => wall(c.path)));
+    const floor = wall('transport floor');
+    for (const c of mine) {
+      const r = rates.get(c.id) as Rates;
+      const med = median(r.wall);
       let vs = '';
       let goal = '';
       let met = '';
-      if (m.path === 'send()') {
+      if (c.path === 'send()') {
         vs = `${pct(med / loop)} of best loop`;
-        goal = `≥ ${fmt(target.send)}`;
-        met = med >= target.send ? 'yes' : 'NO';
-      } else if (m.path === 'pipe(mstream)') {
+        goal = `≥ ${fmt(s.sendTarget)}`;
+        met = med >= s.sendTarget ? 'yes' : 'NO';
+      } else if (c.path === 'pipe(mstream)') {
         vs = `${pct(med / floor)} of floor`;
-        goal = `≥ ${pct(target.pipedShare)} of floor`;
-        met = med / floor >= target.pipedShare ? 'yes' : 'NO';
+        goal = `≥ ${pct(s.pipedShare)} of floor`;
+        met = med / floor >= s.pipedShare ? 'yes' : 'NO';
       }
-      rows.push([w.label, m.path, fmt(med), `${fmt(lo)} – ${fmt(hi)}`, `±${pct((hi - lo) / 2 / med)}`, vs, goal, met]);
+      const range = `${fmt(Math.min(...r.wall))} – ${fmt(Math.max(...r.wall))}`;
+      rows.push([s.label, c.path, fmt(med), range, fmt(median(r.cpu)), vs, goal, met]);
     }
   }
   const widths = (rows[0] as string[]).map((_, c) => Math.max(...rows.map((row) => (row[c] as string).length)));
@@ -115,10 +112,15 @@ async function main(): Promise<void> {
     console.log(`| ${row.map((cell, c) => cell.padEnd(widths[c] as number)).join(' | ')} |`);
     if (i === 0) console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
   }
-  console.log(`load average at end: ${loadAverage()}`);
+  console.log(`load average (1, 5, 15 min) at end: ${loadAverage()}`);
+  console.log(
+    'el/CPU-s: elements per second of this process’s CPU time (GC threads included), less ' +
+      'sensitive than wall time to other processes on the machine.',
+  );
 }
 
-main().catch((err: unknown) => {
+const only = process.argv.find((a) => a.startsWith('--case='))?.slice('--case='.length);
+(only === undefined ? main() : child(only)).catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });
