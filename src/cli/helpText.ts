@@ -61,5 +61,6 @@ Examples:
       then: echo 'hits:1|c' | nc -u -w0 127.0.0.1 8125
             curl --data-binary '{"name":"hits","value":1}' http://127.0.0.1:8080/
   metrix-stream --config examples/data/news.config.json
+      streams, input files and options from a JSON file (this one reads the news sample)
 `;
 }
