@@ -1,6 +1,5 @@
 import { describe } from './internal/describe.js';
-import { sharedKey } from './internal/sharedKeys.js';
-import { EMPTY_TAGS, normalizeTags, sameTags } from './internal/tags.js';
+import { EMPTY_TAGS, knownKey, normalizeTags, sameTags } from './internal/tags.js';
 import { keyFromTags } from './key.js';
 import { ErrorCode, MetrixError } from './MetrixError.js';
 
@@ -92,14 +91,14 @@ export class MElement {
     this.value = value;
     this.tags = tags;
     this.time = time;
-    this.#key = tags === EMPTY_TAGS ? '' : undefined;
+    this.#key = tags === EMPTY_TAGS ? '' : knownKey(tags);
   }
 
   /**
    * The tag key that groups elements: see {@link keyFromTags}. Computed once, on first use.
    */
   get key(): string {
-    if (this.#key === undefined) this.#key = sharedKey(this.tags) ?? keyFromTags(this.tags);
+    if (this.#key === undefined) this.#key = keyFromTags(this.tags);
     return this.#key;
   }
 

@@ -4,9 +4,8 @@ import type { AggFunc } from './aggregators/AggFunc.js';
 import { type GroupingStage, kAccept } from './internal/accept.js';
 import { describe } from './internal/describe.js';
 import { type AggSpec, parseAgg } from './internal/parseAgg.js';
-import { shareKey } from './internal/sharedKeys.js';
 import { TagsCache } from './internal/TagsCache.js';
-import { EMPTY_TAGS, normalizeTags } from './internal/tags.js';
+import { EMPTY_TAGS, markNormalized, normalizeTags } from './internal/tags.js';
 import { keyFromTags } from './key.js';
 import { MElement, type Tags, type TagsInput } from './MElement.js';
 import { ErrorCode, MetrixError } from './MetrixError.js';
@@ -130,6 +129,7 @@ export class MStream extends Duplex {
   readonly #dropInvalid: boolean;
   readonly #hasDefaultTags: boolean;
   readonly #tags: TagsCache;
+  readonly #defaultKey: string;
   #invalidCount = 0;
   #closing: Promise<void> | undefined;
   #finalCallback: ((error?: Error | null) => void) | undefined;
@@ -154,7 +154,7 @@ export class MStream extends Duplex {
     this.#hasDefaultTags = this.defaultTags !== EMPTY_TAGS && Object.keys(this.defaultTags).length > 0;
     this.#tags = new TagsCache(this.#hasDefaultTags ? this.defaultTags : EMPTY_TAGS);
     // Every element without tags of its own has these: one key string for all of them.
-    if (this.#hasDefaultTags) shareKey(this.defaultTags, keyFromTags(this.defaultTags));
+    this.#defaultKey = keyFromTags(this.defaultTags);
     if ((windowSize === undefined) === (batchSize === undefined)) {
       throw new MetrixError(
         ErrorCode.INVALID_GROUPING,
@@ -423,8 +423,7 @@ export class MStream extends Duplex {
   }
 
   #element(value: number, tags: TagsInput | undefined, time: number | undefined): MElement {
-    let merged: Tags = this.defaultTags;
-    if (tags != null) merged = this.#tags.normalize(tags);
+    const merged: Tags = tags == null ? markNormalized(this.defaultTags, this.#defaultKey) : this.#tags.normalize(tags);
     return new MElement(this.name, value, time === undefined ? { tags: merged } : { tags: merged, time });
   }
 }

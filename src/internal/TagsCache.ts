@@ -1,15 +1,16 @@
 import { keyFromTags } from '../key.js';
 import type { Tags } from '../MElement.js';
-import { shareKey } from './sharedKeys.js';
 import { EMPTY_TAGS, markNormalized, mergeTags, normalizeTags } from './tags.js';
 
 interface Entry {
   /** The input's own enumerable names when `tags` was built from it, in order. */
   readonly names: readonly string[];
+  /** The input's values for `names`, as given (strings, numbers or booleans). */
+  readonly values: readonly unknown[];
   /** The normalized tags built from the input (merged over the base). */
   readonly tags: Tags;
-  /** Whether the entry was used twice, so its key is worth sharing. */
-  shared: boolean;
+  /** `keyFromTags(tags)`, computed when the entry is first reused. */
+  key: string | undefined;
 }
 
 /** Entries before the cache starts over: bounds memory when every element has fresh tags. */
@@ -20,7 +21,7 @@ const MAX_ENTRIES = 1024;
  * per input object: a caller that passes the same tag objects again and again (a constant
  * `{ route: '/home' }`, a map of prepared tag sets) then pays a lookup and a check instead of a
  * copy, and all its elements share one frozen tags map and one key string. The check compares
- * the input's current names and values with the remembered copy, so an input changed since is
+ * the input's current names, order and values with those it had, so an input changed since is
  * normalized again: the result is always what {@link mergeTags} or {@link normalizeTags} would
  * give now. Inputs are held strongly, at most {@link MAX_ENTRIES} of them.
  */
@@ -36,33 +37,30 @@ export class TagsCache {
   normalize(input: object): Tags {
     const entry = this.#entries.get(input);
     if (entry !== undefined && matches(input as Record<string, unknown>, entry)) {
-      if (!entry.shared) {
-        entry.shared = true;
-        shareKey(entry.tags, keyFromTags(entry.tags));
-      }
-      return markNormalized(entry.tags);
+      // Reused: worth computing the key once for every element that will share these tags.
+      if (entry.key === undefined) entry.key = keyFromTags(entry.tags);
+      return markNormalized(entry.tags, entry.key);
     }
     const tags =
       this.#base === EMPTY_TAGS
         ? normalizeTags(input)
         : mergeTags(this.#base, input as Readonly<Record<string, unknown>>);
     if (this.#entries.size >= MAX_ENTRIES) this.#entries.clear();
-    this.#entries.set(input, { names: Object.keys(input), tags, shared: false });
+    const names = Object.keys(input);
+    const values = names.map((name) => (input as Record<string, unknown>)[name]);
+    this.#entries.set(input, { names, values, tags, key: undefined });
     return tags;
   }
 }
 
-/** Whether normalizing `input` now would give `entry.tags` again: same names, order, values. */
+/** Whether `input` still has the names, in the same order, and values it had for `entry`. */
 function matches(input: Record<string, unknown>, entry: Entry): boolean {
-  const { names, tags } = entry;
+  const { names, values } = entry;
   let i = 0;
   // for...in walks the own names in Object.keys order without allocating; an inherited
   // enumerable name makes the lists differ, and the slow path decides.
   for (const name in input) {
-    if (name !== names[i]) return false;
-    const v = input[name];
-    const s = tags[name];
-    if (v !== s && ((typeof v !== 'number' && typeof v !== 'boolean') || String(v) !== s)) return false;
+    if (name !== names[i] || input[name] !== values[i]) return false;
     i++;
   }
   return i === names.length;

@@ -19,6 +19,8 @@ export function sameTags(a: Tags, b: Tags): boolean {
 
 /** The last frozen map of strings normalizeTags returned or mergeTags built (immutable). */
 let lastNormalized: Tags = EMPTY_TAGS;
+/** The key of `lastNormalized` when the caller gave it to {@link markNormalized}. */
+let lastKey: string | undefined;
 
 /**
  * Validates tags and returns them as a frozen map of strings. A frozen map that already holds
@@ -35,6 +37,7 @@ export function normalizeTags(input: unknown): Tags {
   const source = input as Record<string, unknown>;
   if (Object.isFrozen(source) && allStrings(source)) {
     lastNormalized = source as Tags;
+    lastKey = undefined;
     return source as Tags;
   }
   return mergeTags(EMPTY_TAGS, source);
@@ -65,17 +68,26 @@ export function mergeTags(base: Tags, input: Readonly<Record<string, unknown>>):
     setOwn(out, name, s);
   }
   lastNormalized = Object.freeze(out);
+  lastKey = undefined;
   return lastNormalized;
 }
 
 /**
  * Marks `tags`, a frozen map of strings that the caller got from {@link normalizeTags} or
  * {@link mergeTags} earlier, as the last one normalized, so that the `new MElement()` it is
- * handed to next does not check it again. Returns `tags`.
+ * handed to next neither checks it again nor computes its key when `key` (which must be
+ * `keyFromTags(tags)`) is given: elements of a shared tag set then share one key string, whose
+ * hash is computed once. Returns `tags`.
  */
-export function markNormalized(tags: Tags): Tags {
+export function markNormalized(tags: Tags, key?: string): Tags {
   lastNormalized = tags;
+  lastKey = key;
   return tags;
+}
+
+/** The key given with `tags` to {@link markNormalized}, if `tags` is still the last one. */
+export function knownKey(tags: Tags): string | undefined {
+  return tags === lastNormalized ? lastKey : undefined;
 }
 
 function allStrings(tags: Record<string, unknown>): boolean {

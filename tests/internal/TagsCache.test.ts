@@ -138,9 +138,11 @@ t.test('TagsCache: always equals mergeTags of the input as it is now (property)'
             configurable: true,
           });
         const got = cache.normalize(input);
+        // At once, as MStream does: the element may take the key the cache knows.
+        const key = new MElement('m', 0, { tags: got }).key;
         const want = mergeTags(base, input);
         if (JSON.stringify(entries(got)) !== JSON.stringify(entries(want))) return false;
-        if (keyFromTags(got) !== new MElement('m', 0, { tags: got }).key) return false;
+        if (key !== keyFromTags(want)) return false;
       }
       return true;
     }),
