@@ -118,6 +118,19 @@ t.test('TagsCache: many distinct inputs (more than it holds) all come out right'
   t.equal(wrong, 0);
 });
 
+t.test('TagsCache: stands aside after filling up with fresh objects, then caches again', async (t) => {
+  const cache = new TagsCache(EMPTY_TAGS);
+  const shared = { s: 'x' };
+  t.equal(cache.normalize(shared), cache.normalize(shared), 'cached while reused');
+  // Fresh objects only: the cache fills with entries it never reuses, then stops caching.
+  for (let i = 0; i < 1100; i++) cache.normalize({ i: String(i) });
+  t.not(cache.normalize(shared), cache.normalize(shared), 'not cached while standing aside');
+  t.same(entries(cache.normalize(shared)), [['s', 'x']], 'still right');
+  for (let i = 0; i < 16 * 1024; i++) cache.normalize({ i: String(i) });
+  cache.normalize(shared);
+  t.equal(cache.normalize(shared), cache.normalize(shared), 'cached again afterwards');
+});
+
 t.test('TagsCache: always equals mergeTags of the input as it is now (property)', async (t) => {
   const name = fc.constantFrom('a', 'b', 'c', '__proto__', 'x:y');
   const value = fc.oneof(fc.constantFrom('1', 'v', 'w|'), fc.integer({ min: 0, max: 2 }), fc.boolean());
