@@ -37,7 +37,7 @@ export function keyFromTags(tags: Tags | null | undefined): string {
     const name = names[0] as string;
     return `${escapePart(name)}:${escapePart(tags[name] as string)}`;
   }
-  names.sort();
+  sortNames(names);
   let key = '';
   for (let i = 0; i < n; i++) {
     const name = names[i] as string;
@@ -45,6 +45,27 @@ export function keyFromTags(tags: Tags | null | undefined): string {
     key += `${escapePart(name)}:${escapePart(tags[name] as string)}`;
   }
   return key;
+}
+
+/**
+ * Sorts distinct names in place by UTF-16 code units, as `Array.prototype.sort()` does: by
+ * insertion for the few names tags usually have, where `sort()` costs ~90 ns even for two.
+ */
+function sortNames(names: string[]): void {
+  const n = names.length;
+  if (n > 8) {
+    names.sort();
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const name = names[i] as string;
+    let j = i - 1;
+    while (j >= 0 && (names[j] as string) > name) {
+      names[j + 1] = names[j] as string;
+      j--;
+    }
+    names[j + 1] = name;
+  }
 }
 
 /**
