@@ -3,7 +3,7 @@
 import { max, mean, sum } from '../src/index.js';
 import { runHandLoop, runHandLoopCachedKeys, runTransportFloor } from './baselines.js';
 import { runPiped } from './piped.js';
-import { runSend } from './send.js';
+import { runSend, runSendWithTime } from './send.js';
 import { makeWorkload, type Workload } from './workload.js';
 
 /** A scenario of the issue, with its targets. */
@@ -17,7 +17,13 @@ export interface Scenario {
   readonly make: (n: number) => Workload;
 }
 
-export type PathName = 'send()' | 'hand loop' | 'hand loop, keys cached' | 'pipe(mstream)' | 'transport floor';
+export type PathName =
+  | 'send()'
+  | 'send(), time given'
+  | 'hand loop'
+  | 'hand loop, keys cached'
+  | 'pipe(mstream)'
+  | 'transport floor';
 
 /** One thing to time: a path through one scenario's workload. */
 export interface Case {
@@ -50,6 +56,7 @@ const outputs = (w: Workload) => w.expectedOutputs;
 
 export const cases: readonly Case[] = scenarios.flatMap((scenario): Case[] => [
   { id: `${scenario.id}.send`, scenario, path: 'send()', run: runSend, expected: outputs },
+  { id: `${scenario.id}.sendTime`, scenario, path: 'send(), time given', run: runSendWithTime, expected: outputs },
   { id: `${scenario.id}.loop`, scenario, path: 'hand loop', run: (w) => runHandLoop(w), expected: outputs },
   // Without tags both loops are the same loop.
   ...(scenario.id === 'tagged'

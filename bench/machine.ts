@@ -15,3 +15,16 @@ export function loadAverage(): string {
     .map((l) => l.toFixed(2))
     .join(' ');
 }
+
+/** Nanoseconds one `Date.now()` takes here (best of 5 runs of 1e6 calls): every element that is
+ * sent without a time reads the clock once. */
+export function clockCost(): number {
+  let best = Number.POSITIVE_INFINITY;
+  let sink = 0;
+  for (let r = 0; r < 5; r++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < 1_000_000; i++) sink += Date.now();
+    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return sink > 0 ? best : best;
+}

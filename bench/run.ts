@@ -9,7 +9,7 @@
 // each case rather than every round of one. Figures are medians over all timed rounds.
 import { spawn } from 'node:child_process';
 import { type Case, cases, type PathName, scenarios } from './cases.js';
-import { describeMachine, loadAverage } from './machine.js';
+import { clockCost, describeMachine, loadAverage } from './machine.js';
 import { measure, type Rates } from './measure.js';
 import { BATCH_SIZE } from './workload.js';
 
@@ -68,6 +68,7 @@ async function main(): Promise<void> {
       `(${warmup} warm-up + ${rounds} timed runs); medians over the ${passes * rounds} timed runs`,
   );
   console.log(`load average (1, 5, 15 min) at start: ${loadAverage()}`);
+  console.log(`Date.now() costs ${clockCost().toFixed(1)} ns a call here (send() reads it once per element)`);
 
   const rates = new Map<string, Rates>(cases.map((c) => [c.id, { wall: [], cpu: [] }]));
   for (let p = 0; p < passes; p++) {
