@@ -3,6 +3,7 @@ import { coordinatorDot } from './internal/coordinatorDot.js';
 import { describe } from './internal/describe.js';
 import { parseRateLimit, rateLimitMs } from './internal/parseRateLimit.js';
 import { SinkLane, type SinkLaneHooks } from './internal/SinkLane.js';
+import { settled } from './internal/settled.js';
 import { positiveInteger, streamOptions } from './internal/validate.js';
 import type { MElement, TagsInput } from './MElement.js';
 import { ErrorCode, MetrixError } from './MetrixError.js';
@@ -309,27 +310,11 @@ export class MCoordinator extends Writable {
         if (this.destroyed) {
           return reject(this.errored ?? new MetrixError(ErrorCode.CLOSED, 'the MCoordinator was destroyed'));
         }
-        const cleanup = () => {
-          this.off('finish', onFinish);
-          this.off('error', onError);
-          this.off('close', onClose);
-        };
-        const onFinish = () => {
-          cleanup();
-          resolve();
-        };
-        const onError = (err: Error) => {
-          cleanup();
-          reject(err);
-        };
-        const onClose = () => {
-          cleanup();
-          if (this.writableFinished) resolve();
-          else reject(new MetrixError(ErrorCode.CLOSED, 'the MCoordinator was destroyed before close() completed'));
-        };
-        this.on('finish', onFinish);
-        this.on('error', onError);
-        this.on('close', onClose);
+        settled(
+          this,
+          'finish',
+          () => new MetrixError(ErrorCode.CLOSED, 'the MCoordinator was destroyed before close() completed'),
+        ).then(resolve, reject);
         if (!this.writableEnded) this.end();
       });
     }

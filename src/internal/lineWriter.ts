@@ -1,6 +1,7 @@
 import { ErrorCode, MetrixError } from '../MetrixError.js';
 import type { TextWritable } from '../sinks/TextWritable.js';
 import { describe } from './describe.js';
+import { settled } from './settled.js';
 
 export type { TextWritable };
 
@@ -90,29 +91,10 @@ export class LineWriter {
 
   /** Resolves on `event`; rejects on the target's `'error'` or on a `'close'` that comes first. */
   #settled(event: 'drain' | 'finish'): Promise<void> {
-    const target = this.target;
-    return new Promise<void>((resolve, reject) => {
-      const cleanup = () => {
-        target.removeListener(event, onEvent);
-        target.removeListener('error', onError);
-        target.removeListener('close', onClose);
-      };
-      const onEvent = () => {
-        cleanup();
-        resolve();
-      };
-      const onError = (err: Error) => {
-        cleanup();
-        reject(err);
-      };
-      const onClose = () => {
-        cleanup();
-        if (event === 'finish' && target.writableFinished === true) resolve();
-        else reject(this.#error ?? new MetrixError(ErrorCode.CLOSED, `the target stream closed before '${event}'`));
-      };
-      target.once(event, onEvent);
-      target.once('error', onError);
-      target.once('close', onClose);
-    });
+    return settled(
+      this.target,
+      event,
+      () => this.#error ?? new MetrixError(ErrorCode.CLOSED, `the target stream closed before '${event}'`),
+    );
   }
 }
