@@ -1,4 +1,4 @@
-// Times one case in this process: warm-up runs, then timed runs, each checked.
+// Times the cases of one group in this process: warm-up runs, then timed runs, each checked.
 import type { Case } from './cases.js';
 
 /** Elements per second of each timed run, by wall clock and by this process's CPU time. */
@@ -8,23 +8,35 @@ export interface Rates {
 }
 
 /**
- * Runs `c` on a fresh workload of `n` elements `warmup` times untimed, then `rounds` times timed.
+ * Runs the cases of one group (all of one scenario) on one workload of `n` elements: `warmup`
+ * untimed rounds, then `rounds` timed ones, each round running every case once, in turn (in
+ * reverse order every other round, so that no case always runs right after another).
+ * @returns each case's rates, by case id, index `r` of every case from the same round.
  * @throws Error when a run returns another count than expected (a broken path must not look fast).
  */
-export async function measure(c: Case, n: number, warmup: number, rounds: number): Promise<Rates> {
-  const w = c.scenario.make(n);
-  const expected = c.expected(w);
-  const rates: Rates = { wall: [], cpu: [] };
+export async function measureGroup(
+  group: readonly Case[],
+  n: number,
+  warmup: number,
+  rounds: number,
+): Promise<Record<string, Rates>> {
+  const w = (group[0] as Case).scenario.make(n);
+  const rates: Record<string, Rates> = {};
+  for (const c of group) rates[c.id] = { wall: [], cpu: [] };
   for (let r = 0; r < warmup + rounds; r++) {
-    const cpu0 = process.cpuUsage();
-    const start = process.hrtime.bigint();
-    const got = await c.run(w);
-    const ns = Number(process.hrtime.bigint() - start);
-    const cpu = process.cpuUsage(cpu0);
-    if (got !== expected) throw new Error(`${c.id}: a run returned ${got}, expected ${expected}`);
-    if (r >= warmup) {
-      rates.wall.push((n / ns) * 1e9);
-      rates.cpu.push((n / (cpu.user + cpu.system)) * 1e6);
+    for (const c of r % 2 === 0 ? group : [...group].reverse()) {
+      const expected = c.expected(w);
+      const cpu0 = process.cpuUsage();
+      const start = process.hrtime.bigint();
+      const got = await c.run(w);
+      const ns = Number(process.hrtime.bigint() - start);
+      const cpu = process.cpuUsage(cpu0);
+      if (got !== expected) throw new Error(`${c.id}: a run returned ${got}, expected ${expected}`);
+      if (r >= warmup) {
+        const mine = rates[c.id] as Rates;
+        mine.wall.push((n / ns) * 1e9);
+        mine.cpu.push((n / (cpu.user + cpu.system)) * 1e6);
+      }
     }
   }
   return rates;
