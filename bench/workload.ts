@@ -2,7 +2,6 @@
 // is never measured: the same values, the same tag objects, the same aggregations, batch size.
 
 import type { AggFunc } from '../src/index.js';
-import { max, mean, sum } from '../src/index.js';
 
 /** Elements per batch in every measurement, as the issue asks. */
 export const BATCH_SIZE = 1000;
@@ -58,12 +57,4 @@ export function makeWorkload(label: string, n: number, tagSets: number, aggs: re
     items,
     expectedOutputs: groups * aggs.length,
   };
-}
-
-/** The two scenarios of the issue. */
-export function makeWorkloads(n: number): Workload[] {
-  return [
-    makeWorkload('no tags, [sum]', n, 0, [sum]),
-    makeWorkload('100 tag sets, [sum,max,mean]', n, 100, [sum, max, mean]),
-  ];
 }
