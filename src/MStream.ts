@@ -12,6 +12,7 @@ import { ErrorCode, MetrixError } from './MetrixError.js';
 import { aggregate } from './stages/aggregate.js';
 import { batchByCount } from './stages/batchByCount.js';
 import { dropEmpty } from './stages/dropEmpty.js';
+import { flatten } from './stages/flatten.js';
 import { groupByKey } from './stages/groupByKey.js';
 import { windowByTime } from './stages/windowByTime.js';
 import { zipAggs } from './stages/zipAggs.js';
@@ -82,8 +83,7 @@ export type MStreamInput = number | MElement | { value: number; tags?: TagsInput
  *
  * It is an object-mode Duplex built from the stages {@link windowByTime} or
  * {@link batchByCount}, {@link dropEmpty}, {@link groupByKey} and {@link aggregate} (one per
- * aggregation, joined by {@link zipAggs}), chained with stream-chain; it flattens their arrays
- * of aggregates into its readable side as {@link flatten} would.
+ * aggregation, joined by {@link zipAggs}) and {@link flatten}, chained with stream-chain.
  * Write numbers, {@link MElement}s or `{ value, tags?, time? }` objects — or call
  * {@link MStream.send} — and read aggregated `MElement`s named `<name>.<aggregation>`.
  *
@@ -184,19 +184,14 @@ export class MStream extends Duplex {
       dropEmpty(INNER),
       groupByKey(INNER),
       aggregates.length === 1 ? aggregates[0] : zipAggs(aggregates, INNER),
+      // Every stage, flatten included, is a real stream: the pipeline is the documented one.
+      // Pushing the aggregates from here instead would save about two stream hops per aggregate
+      // (measured +18% el/s with 100 tag sets and 3 aggregations), at the cost of that contract.
+      flatten(),
     ]) as unknown as Duplex;
 
-    // The pipeline emits one array of aggregates per batch (an array of such arrays with
-    // zipAggs); pushing them from here rather than through a flatten() stage saves two stream
-    // hops per aggregate (measured +23% el/s with 100 tag sets and 3 aggregations).
-    this.#pipeline.on('data', (out: MElement[] | MElement[][]) => {
-      let full = false;
-      for (const item of out) {
-        if (Array.isArray(item)) {
-          for (const element of item) if (!this.push(element)) full = true;
-        } else if (!this.push(item)) full = true;
-      }
-      if (full) this.#pipeline.pause();
+    this.#pipeline.on('data', (element: MElement) => {
+      if (!this.push(element)) this.#pipeline.pause();
     });
     this.#pipeline.on('end', () => {
       this.push(null);
