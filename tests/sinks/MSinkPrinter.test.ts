@@ -3,30 +3,9 @@ import t from 'tap';
 import { MElement } from '../../src/MElement.js';
 import { ErrorCode } from '../../src/MetrixError.js';
 import { MSinkPrinter } from '../../src/sinks/MSinkPrinter.js';
+import { finish, textTarget as target } from '../helpers/sinks.js';
 
 const el = (v: number, tags?: Record<string, string>) => new MElement('m.sum', v, { tags: tags ?? null, time: 0 });
-
-/** A byte Writable that records what it receives; `slow` acknowledges each chunk a turn later. */
-function target(options: { slow?: boolean; highWaterMark?: number } = {}) {
-  const chunks: string[] = [];
-  const w = new Writable({
-    highWaterMark: options.highWaterMark ?? 16384,
-    write(chunk: Buffer, _enc, cb) {
-      chunks.push(chunk.toString());
-      if (options.slow) setImmediate(cb);
-      else cb();
-    },
-  });
-  return { w, chunks };
-}
-
-function finish(sink: MSinkPrinter): Promise<void> {
-  return new Promise((resolve, reject) => {
-    sink.on('finish', resolve);
-    sink.on('error', reject);
-    sink.end();
-  });
-}
 
 t.test('MSinkPrinter: one line per element, its toString()', async (t) => {
   const { w, chunks } = target();
