@@ -4,6 +4,7 @@ import type { AggFunc } from './aggregators/AggFunc.js';
 import { type GroupingStage, kAccept } from './internal/accept.js';
 import { describe } from './internal/describe.js';
 import { type AggSpec, parseAgg } from './internal/parseAgg.js';
+import { settled } from './internal/settled.js';
 import { TagsCache } from './internal/TagsCache.js';
 import { EMPTY_TAGS, markNormalized, normalizeTags } from './internal/tags.js';
 import { keyFromTags } from './key.js';
@@ -327,25 +328,15 @@ export class MStream extends Duplex {
     if (this.#closing === undefined) {
       this.#closing = new Promise<void>((resolve, reject) => {
         if (this.writableFinished) return resolve();
-        const onFinish = () => {
-          this.off('error', onError);
-          this.off('close', onClose);
-          resolve();
-        };
-        const onError = (err: Error) => {
-          this.off('finish', onFinish);
-          this.off('close', onClose);
-          reject(err);
-        };
-        const onClose = () => {
-          if (this.writableFinished) return onFinish();
-          this.off('finish', onFinish);
-          this.off('error', onError);
-          reject(new MetrixError(ErrorCode.CLOSED, `MStream("${this.name}") was destroyed before close() completed`));
-        };
-        this.once('finish', onFinish);
-        this.once('error', onError);
-        this.once('close', onClose);
+        // 'close' has already been emitted then: waiting for it would never end.
+        if (this.destroyed) {
+          return reject(this.errored ?? new MetrixError(ErrorCode.CLOSED, `MStream("${this.name}") was destroyed`));
+        }
+        settled(
+          this,
+          'finish',
+          () => new MetrixError(ErrorCode.CLOSED, `MStream("${this.name}") was destroyed before close() completed`),
+        ).then(resolve, reject);
         if (!this.writableEnded) this.end();
       });
     }

@@ -223,6 +223,19 @@ t.test('MStream: close() rejects when the stream is destroyed first', async (t) 
   await t.rejects(closing, { code: ErrorCode.CLOSED });
 });
 
+t.test('MStream: close() after destroy() rejects at once instead of hanging (regression)', async (t) => {
+  const m = new MStream('m', { agg: sum, batchSize: 10 });
+  m.destroy();
+  await new Promise((r) => m.once('close', r));
+  await t.rejects(m.close(), { code: ErrorCode.CLOSED });
+  const boom = new Error('boom');
+  const e = new MStream('e', { agg: sum, batchSize: 10 });
+  e.on('error', () => {});
+  e.destroy(boom);
+  await new Promise((r) => e.once('close', r));
+  await t.rejects(e.close(), boom, 'with the error it was destroyed with');
+});
+
 t.test('MStream: invalid written elements fail the stream by default, naming the element', async (t) => {
   const m = new MStream('m', { agg: sum, batchSize: 10 });
   const err = nextError(m);
