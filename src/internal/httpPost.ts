@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { ErrorCode, MetrixError } from '../MetrixError.js';
+import { httpHeaders } from './targetUrl.js';
 
 /** Where and how an HTTP sink posts its batches. */
 export interface HttpTarget {
@@ -14,6 +15,28 @@ export interface HttpTarget {
   timeoutMs: number;
   /** Names the sink and its target in error messages. */
   what: string;
+}
+
+/**
+ * The target of an HTTP sink: `base` with `path` appended (unless it already ends with it), the
+ * validated extra headers, and an agent of its own with `maxInFlight` sockets.
+ */
+export function httpTarget(
+  base: URL,
+  path: string,
+  options: { headers?: unknown; maxInFlight?: number },
+  timeoutMs: number,
+  what: string,
+): HttpTarget {
+  const url = new URL(base.href);
+  if (!url.pathname.endsWith(path)) url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
+  return {
+    url,
+    headers: httpHeaders(options.headers, what),
+    agent: httpAgent(url, options.maxInFlight ?? 1),
+    timeoutMs,
+    what,
+  };
 }
 
 /** Longest part of a backend's answer quoted in an error message. */

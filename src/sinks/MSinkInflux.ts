@@ -1,8 +1,8 @@
 import type http from 'node:http';
 import { describe } from '../internal/describe.js';
-import { type HttpTarget, httpAgent, httpPost } from '../internal/httpPost.js';
+import { type HttpTarget, httpPost, httpTarget } from '../internal/httpPost.js';
 import { influxKey, influxLine } from '../internal/lineProtocols.js';
-import { httpHeaders, targetUrl } from '../internal/targetUrl.js';
+import { targetUrl } from '../internal/targetUrl.js';
 import type { MElement } from '../MElement.js';
 import { ErrorCode, MetrixError } from '../MetrixError.js';
 import { MSinkNetwork, type MSinkNetworkOptions } from './MSinkNetwork.js';
@@ -98,19 +98,12 @@ export class MSinkInflux extends MSinkNetwork {
       );
     }
     super(what, options);
-    const write = new URL(url.href);
-    if (!write.pathname.endsWith('/write')) write.pathname = `${write.pathname.replace(/\/+$/, '')}/write`;
-    write.searchParams.set('precision', 'ms');
-    if (db !== undefined) write.searchParams.set('db', db);
-    if (retentionPolicy !== undefined) write.searchParams.set('rp', retentionPolicy);
+    this.#target = httpTarget(url, '/write', options, this.timeoutMs, what);
+    const query = this.#target.url.searchParams;
+    query.set('precision', 'ms');
+    if (db !== undefined) query.set('db', db);
+    if (retentionPolicy !== undefined) query.set('rp', retentionPolicy);
     this.#field = influxKey(field);
-    this.#target = {
-      url: write,
-      headers: httpHeaders(options.headers, what),
-      agent: httpAgent(write, options.maxInFlight ?? 1),
-      timeoutMs: this.timeoutMs,
-      what,
-    };
   }
 
   protected format(element: MElement): string {

@@ -1,7 +1,7 @@
 import type http from 'node:http';
-import { type HttpTarget, httpAgent, httpPost } from '../internal/httpPost.js';
+import { type HttpTarget, httpPost, httpTarget } from '../internal/httpPost.js';
 import { openTsdbJson, openTsdbTelnetLine } from '../internal/lineProtocols.js';
-import { httpHeaders, targetUrl } from '../internal/targetUrl.js';
+import { targetUrl } from '../internal/targetUrl.js';
 import { type TcpTarget, tcpSend } from '../internal/tcpSend.js';
 import type { MElement } from '../MElement.js';
 import { ErrorCode, MetrixError } from '../MetrixError.js';
@@ -88,15 +88,7 @@ export class MSinkOpenTSDB extends MSinkNetwork {
       };
     } else {
       this.protocol = 'http';
-      const put = new URL(url.href);
-      if (!put.pathname.endsWith('/api/put')) put.pathname = `${put.pathname.replace(/\/+$/, '')}/api/put`;
-      this.#http = {
-        url: put,
-        headers: httpHeaders(options.headers, what),
-        agent: httpAgent(put, options.maxInFlight ?? 1),
-        timeoutMs: this.timeoutMs,
-        what,
-      };
+      this.#http = httpTarget(url, '/api/put', options, this.timeoutMs, what);
     }
   }
 
