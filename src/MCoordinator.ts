@@ -307,9 +307,6 @@ export class MCoordinator extends Writable {
     if (this.#closing === undefined) {
       this.#closing = new Promise<void>((resolve, reject) => {
         if (this.writableFinished) return resolve();
-        if (this.destroyed) {
-          return reject(this.errored ?? new MetrixError(ErrorCode.CLOSED, 'the MCoordinator was destroyed'));
-        }
         settled(
           this,
           'finish',

@@ -328,10 +328,6 @@ export class MStream extends Duplex {
     if (this.#closing === undefined) {
       this.#closing = new Promise<void>((resolve, reject) => {
         if (this.writableFinished) return resolve();
-        // 'close' has already been emitted then: waiting for it would never end.
-        if (this.destroyed) {
-          return reject(this.errored ?? new MetrixError(ErrorCode.CLOSED, `MStream("${this.name}") was destroyed`));
-        }
         settled(
           this,
           'finish',

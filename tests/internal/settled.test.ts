@@ -27,3 +27,22 @@ t.test('settled: a close before the event rejects with the premature error', asy
   w.destroy();
   await t.rejects(done, { message: 'premature' });
 });
+
+t.test('settled: a stream that already closed settles at once, with its error if it had one', async (t) => {
+  const finished = new Writable({ write: (_c, _e, cb) => cb() });
+  finished.end();
+  await new Promise((r) => finished.once('close', r));
+  await settled(finished, 'finish', premature);
+
+  const destroyed = new Writable({ write: (_c, _e, cb) => cb() });
+  destroyed.destroy();
+  await new Promise((r) => destroyed.once('close', r));
+  await t.rejects(settled(destroyed, 'finish', premature), { message: 'premature' });
+
+  const boom = new Error('boom');
+  const failed = new Writable({ write: (_c, _e, cb) => cb() });
+  failed.on('error', () => {});
+  failed.destroy(boom);
+  await new Promise((r) => failed.once('close', r));
+  await t.rejects(settled(failed, 'drain', premature), boom);
+});
