@@ -49,6 +49,9 @@ export interface MSinkNetworkOptions extends MSinkOptions {
  * - **at-least-once**: a batch is retried whole, so the elements of an attempt that the backend
  *   stored but could not acknowledge (the answer or the connection's close was lost) are stored
  *   twice, with the same timestamp and value;
+ * - for protocols without acknowledgements (Graphite, OpenTSDB telnet), a server that shuts down
+ *   may read a batch and close the connection in order without storing it, which looks like its
+ *   acknowledgement: up to `maxInFlight` batches in flight at that moment can be lost;
  * - **bounded memory**: at most `(maxInFlight + 1) · batchSize` elements plus `highWaterMark`
  *   queued writes are held; beyond that `write()` returns `false` until the backend answers;
  * - a rejection (4xx) fails the sink at once with `ERR_METRIX_BACKEND_REJECTED` and the

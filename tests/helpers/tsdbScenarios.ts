@@ -155,7 +155,9 @@ const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Ma
  * Reads everything back from `vm` and checks that each element is stored exactly once with the
  * stored name, labels, value and timestamp `sinkCase` says, and that nothing else is stored.
  * With `maxDuplicates > 0` (at-least-once protocols after a fault), up to that many elements may
- * be stored twice, with the very same timestamp and value; the count is reported.
+ * be stored twice, with the very same timestamp and value; the count is reported. With
+ * `maxMissing > 0` (protocols without acknowledgements when the server itself shuts down), up to
+ * that many — one batch in flight — may be missing; the count is reported.
  */
 export async function assertStoredOnce(
   t: TestLike,
@@ -163,6 +165,7 @@ export async function assertStoredOnce(
   sinkCase: SinkCase,
   elements: readonly MElement[],
   maxDuplicates = 0,
+  maxMissing = 0,
 ): Promise<void> {
   const tagIndex = new Map(TAG_SETS.map((tags, i) => [keyFromTags(tags), i]));
   const expected = new Map<string, number>();
@@ -189,7 +192,12 @@ export async function assertStoredOnce(
   const wrongValue = [...expected].filter(([k, v]) => stored.has(k) && !stored.get(k)?.every((x) => close(x, v)));
   const duplicated = [...stored].filter(([, values]) => values.length > 1);
   const sample = (keys: string[]) => keys.slice(0, 3).join(' | ');
-  t.equal(missing.length, 0, `no element lost (${expected.size} expected) ${sample(missing)}`);
+  if (maxMissing === 0) {
+    t.equal(missing.length, 0, `no element lost (${expected.size} expected) ${sample(missing)}`);
+  } else {
+    t.comment(`server shutdown: ${missing.length} element(s) of the batch in flight lost (bound ${maxMissing})`);
+    t.ok(missing.length <= maxMissing, `lost (${missing.length}) at most the one batch in flight (${maxMissing})`);
+  }
   t.equal(unexpected.length, 0, `nothing else stored ${sample(unexpected)}`);
   t.equal(wrongValue.length, 0, `values equal ${sample(wrongValue.map(([k, v]) => `${k}=${v} got ${stored.get(k)}`))}`);
   if (maxDuplicates === 0) {
@@ -245,7 +253,12 @@ export async function scenarioDownAtStart(t: TestLike, sinkCase: SinkCase): Prom
   await assertStoredOnce(t, vm, sinkCase, elements);
 }
 
-/** The backend is stopped (SIGTERM) mid-stream and restarted: nothing lost, nothing doubled. */
+/**
+ * The backend is stopped (SIGTERM) mid-stream and restarted. Acknowledged protocols (HTTP): nothing
+ * lost, nothing doubled. Protocols without acknowledgements (Graphite, OpenTSDB telnet): at most
+ * the one batch in flight doubled — or lost, when the stopping server had read it and closed the
+ * connection in order, which looks exactly like its acknowledgement (seen once in about ten runs of the suite here).
+ */
 export async function scenarioRestart(t: TestLike, sinkCase: SinkCase): Promise<void> {
   const vm = await startVm(t);
   const batchSize = 20;
@@ -261,7 +274,8 @@ export async function scenarioRestart(t: TestLike, sinkCase: SinkCase): Promise<
   await writing;
   await endSink(sink);
   t.ok(sink.retryCount > before, `retried ${sink.retryCount - before} times across the restart`);
-  await assertStoredOnce(t, vm, sinkCase, elements, sinkCase.atLeastOnce ? batchSize : 0);
+  const bound = sinkCase.atLeastOnce ? batchSize : 0;
+  await assertStoredOnce(t, vm, sinkCase, elements, bound, bound);
 }
 
 /**

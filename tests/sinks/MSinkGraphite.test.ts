@@ -151,7 +151,7 @@ t.test('MSinkGraphite: the backend down at start and up later: everything arrive
 );
 
 t.test(
-  'MSinkGraphite: the backend stopped and restarted mid-stream: nothing lost, at most one batch resent',
+  'MSinkGraphite: the backend stopped and restarted mid-stream: at most the batch in flight resent or lost',
   { skip },
   (t) => scenarioRestart(t, graphite),
 );

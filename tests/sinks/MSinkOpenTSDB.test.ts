@@ -166,7 +166,7 @@ for (const [mode, sinkCase] of [
   );
 
   t.test(
-    `MSinkOpenTSDB: ${mode}: the backend stopped and restarted mid-stream: nothing lost${sinkCase.atLeastOnce ? ', at most one batch resent' : ' or doubled'}`,
+    `MSinkOpenTSDB: ${mode}: the backend stopped and restarted mid-stream: ${sinkCase.atLeastOnce ? 'at most the batch in flight resent or lost' : 'nothing lost or doubled'}`,
     { skip },
     (t) => scenarioRestart(t, sinkCase),
   );
