@@ -257,7 +257,7 @@ export async function scenarioDownAtStart(t: TestLike, sinkCase: SinkCase): Prom
  * The backend is stopped (SIGTERM) mid-stream and restarted. Acknowledged protocols (HTTP): nothing
  * lost, nothing doubled. Protocols without acknowledgements (Graphite, OpenTSDB telnet): at most
  * the one batch in flight doubled — or lost, when the stopping server had read it and closed the
- * connection in order, which looks exactly like its acknowledgement (seen once in about ten runs of the suite here).
+ * connection in order, which looks exactly like its acknowledgement (seen in two of about ten runs of the suite here).
  */
 export async function scenarioRestart(t: TestLike, sinkCase: SinkCase): Promise<void> {
   const vm = await startVm(t);
