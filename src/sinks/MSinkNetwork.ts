@@ -47,8 +47,9 @@ export interface MSinkNetworkOptions extends MSinkOptions {
  *   `retry.maxRetries` times, then the sink fails with `ERR_METRIX_BACKEND_UNAVAILABLE`, whose
  *   message says how many elements were in the batch it gave up on;
  * - **at-least-once**: a batch is retried whole, so the elements of an attempt that the backend
- *   stored but could not acknowledge (the answer or the connection's close was lost) are stored
- *   twice, with the same timestamp and value;
+ *   stored but could not acknowledge (the answer or the connection's close was lost, e.g. a
+ *   server shutting down that closes the connection without answering) are stored twice, with the
+ *   same timestamp and value;
  * - for protocols without acknowledgements (Graphite, OpenTSDB telnet), a server that shuts down
  *   may read a batch and close the connection in order without storing it, which looks like its
  *   acknowledgement: up to `maxInFlight` batches in flight at that moment can be lost;

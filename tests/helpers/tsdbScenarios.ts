@@ -60,8 +60,11 @@ export interface SinkCase {
   labels: readonly Readonly<Record<string, string>>[];
   /** Timestamp resolution of the protocol: 1 or 1000 ms. */
   resolutionMs: number;
-  /** TCP protocols may resend a batch interrupted by a fault (at-least-once). */
-  atLeastOnce: boolean;
+  /**
+   * The backend answers each batch (HTTP). Without answers (Graphite, OpenTSDB telnet) a server
+   * that shuts down can take a batch it never stores for acknowledged.
+   */
+  acknowledged: boolean;
 }
 
 const value = (i: number) => ((i * 7) % 23) * 0.5 + 1;
@@ -154,7 +157,7 @@ const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Ma
 /**
  * Reads everything back from `vm` and checks that each element is stored exactly once with the
  * stored name, labels, value and timestamp `sinkCase` says, and that nothing else is stored.
- * With `maxDuplicates > 0` (at-least-once protocols after a fault), up to that many elements may
+ * With `maxDuplicates > 0` (after a fault: a batch resent, at-least-once), up to that many elements may
  * be stored twice, with the very same timestamp and value; the count is reported. With
  * `maxMissing > 0` (protocols without acknowledgements when the server itself shuts down), up to
  * that many — one batch in flight — may be missing; the count is reported.
@@ -254,10 +257,13 @@ export async function scenarioDownAtStart(t: TestLike, sinkCase: SinkCase): Prom
 }
 
 /**
- * The backend is stopped (SIGTERM) mid-stream and restarted. Acknowledged protocols (HTTP): nothing
- * lost, nothing doubled. Protocols without acknowledgements (Graphite, OpenTSDB telnet): at most
- * the one batch in flight doubled — or lost, when the stopping server had read it and closed the
- * connection in order, which looks exactly like its acknowledgement (seen in two of about ten runs of the suite here).
+ * The backend is stopped (SIGTERM) mid-stream and restarted. Every protocol: at most the one batch
+ * in flight stored twice — VictoriaMetrics may store a request and close the connection without
+ * answering it (HTTP: "socket hang up", seen in one of twelve runs here), so the sink resends it.
+ * Acknowledged protocols (HTTP): nothing lost. Protocols without acknowledgements (Graphite,
+ * OpenTSDB telnet): that batch may instead be lost, when the stopping server had read it and closed
+ * the connection in order, which looks exactly like its acknowledgement (seen in two of about ten
+ * runs of the suite here).
  */
 export async function scenarioRestart(t: TestLike, sinkCase: SinkCase): Promise<void> {
   const vm = await startVm(t);
@@ -274,8 +280,7 @@ export async function scenarioRestart(t: TestLike, sinkCase: SinkCase): Promise<
   await writing;
   await endSink(sink);
   t.ok(sink.retryCount > before, `retried ${sink.retryCount - before} times across the restart`);
-  const bound = sinkCase.atLeastOnce ? batchSize : 0;
-  await assertStoredOnce(t, vm, sinkCase, elements, bound, bound);
+  await assertStoredOnce(t, vm, sinkCase, elements, batchSize, sinkCase.acknowledged ? 0 : batchSize);
 }
 
 /**
