@@ -179,7 +179,10 @@ t.test('runCli: stop() mid-window ends the listeners and flushes (HTTP and UDP)'
   await new Promise<void>((resolve) => socket.send('gauge:7|g\nhits:1|c', statsd?.port, '127.0.0.1', () => resolve()));
   socket.close();
   // Wait until the datagram went through the parser into the router (3 from HTTP + 2 from UDP).
-  for (let i = 0; i < 400 && run.counts().in < 5; i++) await new Promise((r) => setTimeout(r, 5));
+  // A deadline rather than a count of sleeps: a loaded CI machine may sleep far longer than 5 ms.
+  for (const deadline = Date.now() + 10_000; run.counts().in < 5 && Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
   t.equal(run.counts().in, 5);
   run.stop();
   t.equal(await run.done, 0);

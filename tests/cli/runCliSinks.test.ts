@@ -92,7 +92,8 @@ t.test('runCli: --prometheus-port serves the latest aggregates while it runs', a
   t.equal(res.status, 200);
   await res.text();
   let metrics = '';
-  for (let i = 0; i < 100 && !metrics.includes(' 7 '); i++) {
+  // Until the aggregate is served, with a deadline (not a count of polls) for a loaded machine.
+  for (const deadline = Date.now() + 10_000; !metrics.includes(' 7 ') && Date.now() < deadline; ) {
     metrics = await (await fetch(prometheus?.url ?? '')).text();
     if (!metrics.includes(' 7 ')) await new Promise((r) => setTimeout(r, 10));
   }
