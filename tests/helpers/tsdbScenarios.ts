@@ -259,7 +259,7 @@ export async function scenarioDownAtStart(t: TestLike, sinkCase: SinkCase): Prom
 /**
  * The backend is stopped (SIGTERM) mid-stream and restarted. Every protocol: at most the one batch
  * in flight stored twice — VictoriaMetrics may store a request and close the connection without
- * answering it (HTTP: "socket hang up", seen in one of twelve runs here), so the sink resends it.
+ * answering it (HTTP: "socket hang up", seen in 4 of 46 HTTP runs here), so the sink resends it.
  * Acknowledged protocols (HTTP): nothing lost. Protocols without acknowledgements (Graphite,
  * OpenTSDB telnet): that batch may instead be lost, when the stopping server had read it and closed
  * the connection in order, which looks exactly like its acknowledgement (seen in two of about ten
