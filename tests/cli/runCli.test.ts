@@ -10,6 +10,7 @@ import type { CliConfig } from '../../src/cli/CliConfig.js';
 import { resolveConfig } from '../../src/cli/resolveConfig.js';
 import { type CliIO, startCli } from '../../src/cli/runCli.js';
 import { ErrorCode } from '../../src/MetrixError.js';
+import { until } from '../helpers/until.js';
 
 interface Harness {
   io: CliIO;
@@ -179,10 +180,7 @@ t.test('runCli: stop() mid-window ends the listeners and flushes (HTTP and UDP)'
   await new Promise<void>((resolve) => socket.send('gauge:7|g\nhits:1|c', statsd?.port, '127.0.0.1', () => resolve()));
   socket.close();
   // Wait until the datagram went through the parser into the router (3 from HTTP + 2 from UDP).
-  // A deadline rather than a count of sleeps: a loaded CI machine may sleep far longer than 5 ms.
-  for (const deadline = Date.now() + 10_000; run.counts().in < 5 && Date.now() < deadline; ) {
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await until(() => run.counts().in >= 5, 'the datagram through the parser', 10_000);
   t.equal(run.counts().in, 5);
   run.stop();
   t.equal(await run.done, 0);

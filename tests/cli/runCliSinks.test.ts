@@ -7,6 +7,7 @@ import t from 'tap';
 import type { CliConfig } from '../../src/cli/CliConfig.js';
 import { resolveConfig } from '../../src/cli/resolveConfig.js';
 import { startCli } from '../../src/cli/runCli.js';
+import { until } from '../helpers/until.js';
 import { VictoriaMetrics, vmSkipReason } from '../helpers/victoriaMetrics.js';
 
 const T0 = 1_700_000_000_000;
@@ -92,11 +93,11 @@ t.test('runCli: --prometheus-port serves the latest aggregates while it runs', a
   t.equal(res.status, 200);
   await res.text();
   let metrics = '';
-  // Until the aggregate is served, with a deadline (not a count of polls) for a loaded machine.
-  for (const deadline = Date.now() + 10_000; !metrics.includes(' 7 ') && Date.now() < deadline; ) {
+  const served = async () => {
     metrics = await (await fetch(prometheus?.url ?? '')).text();
-    if (!metrics.includes(' 7 ')) await new Promise((r) => setTimeout(r, 10));
-  }
+    return metrics.includes(' 7 ');
+  };
+  await until(served, 'the aggregate served', 10_000);
   t.equal(metrics, `# TYPE jobs_sum gauge\njobs_sum{queue="q1"} 7 ${T0 + 3000}\n`);
   cli.stop();
   t.equal(await cli.done, 0);

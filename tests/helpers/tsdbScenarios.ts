@@ -10,6 +10,7 @@ import { MStream } from '../../src/MStream.js';
 import { MSink } from '../../src/sinks/MSink.js';
 import type { MSinkNetwork, MSinkNetworkOptions } from '../../src/sinks/MSinkNetwork.js';
 import { TcpProxy } from './tcpProxy.js';
+import { until } from './until.js';
 import { type ExportedSeries, reservePorts, VictoriaMetrics, type VmPorts } from './victoriaMetrics.js';
 
 /** What the assertions need of a test. */
@@ -132,15 +133,6 @@ export async function endSink(sink: MSinkNetwork): Promise<void> {
   await finished;
 }
 
-/** Polls `condition` every 10 ms for up to `ms`. */
-export async function until(condition: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 function labelsKey(labels: Readonly<Record<string, string>>): string {
   return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
@@ -157,8 +149,8 @@ const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Ma
 /**
  * Reads everything back from `vm` and checks that each element is stored exactly once with the
  * stored name, labels, value and timestamp `sinkCase` says, and that nothing else is stored.
- * With `maxDuplicates > 0` (after a fault: a batch resent, at-least-once), up to that many elements may
- * be stored twice, with the very same timestamp and value; the count is reported. With
+ * With `maxDuplicates > 0` (after a fault: a batch resent, at-least-once), up to that many
+ * elements may be stored twice, with the very same timestamp and value; the count is reported. With
  * `maxMissing > 0` (protocols without acknowledgements when the server itself shuts down), up to
  * that many — one batch in flight — may be missing; the count is reported.
  */

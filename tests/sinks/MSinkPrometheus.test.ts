@@ -11,7 +11,8 @@ import { MStream } from '../../src/MStream.js';
 import { MSinkPrometheus } from '../../src/sinks/MSinkPrometheus.js';
 import { installClock } from '../helpers/clock.js';
 import { runExitFixture } from '../helpers/exitFixture.js';
-import { MSinkRecorder, STREAMS, startVm, T0, TAG_SETS, until } from '../helpers/tsdbScenarios.js';
+import { MSinkRecorder, STREAMS, startVm, T0, TAG_SETS } from '../helpers/tsdbScenarios.js';
+import { until } from '../helpers/until.js';
 import { vmSkipReason } from '../helpers/victoriaMetrics.js';
 
 const skip = vmSkipReason();
