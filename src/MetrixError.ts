@@ -43,6 +43,16 @@ export const ErrorCode = {
   BACKEND_REJECTED: 'ERR_METRIX_BACKEND_REJECTED',
   /** A backend stayed unreachable or failing after every retry. */
   BACKEND_UNAVAILABLE: 'ERR_METRIX_BACKEND_UNAVAILABLE',
+  /** An aggregation state's JSON form is malformed, of another kind or of an unknown version. */
+  INVALID_STATE: 'ERR_METRIX_INVALID_STATE',
+  /** An element arrived for an event-time window the watermark had already closed. */
+  LATE_ELEMENT: 'ERR_METRIX_LATE_ELEMENT',
+  /** A new series (tag set, or stream) went past a cardinality limit and was folded into the overflow series. */
+  CARDINALITY_LIMIT: 'ERR_METRIX_CARDINALITY_LIMIT',
+  /** A sink made no progress for longer than its stall timeout and was detached. */
+  SINK_STALLED: 'ERR_METRIX_SINK_STALLED',
+  /** `close()` reached its deadline before everything was delivered; the error counts what was not. */
+  CLOSE_TIMEOUT: 'ERR_METRIX_CLOSE_TIMEOUT',
 } as const;
 
 /** One of the stable `ERR_METRIX_*` codes. */
