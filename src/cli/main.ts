@@ -11,7 +11,7 @@ import { parseCliArgs } from './parseCliArgs.js';
 import type { CliConfigFile } from './parseConfigFile.js';
 import { parseConfigFile } from './parseConfigFile.js';
 import { resolveConfig } from './resolveConfig.js';
-import { type CliRun, startCli } from './runCli.js';
+import { type CliRun, startCli } from './startCli.js';
 
 const EXIT_USAGE = 2;
 

@@ -8,7 +8,7 @@ import FakeTimers from '@sinonjs/fake-timers';
 import t from 'tap';
 import type { CliConfig } from '../../src/cli/CliConfig.js';
 import { resolveConfig } from '../../src/cli/resolveConfig.js';
-import { type CliIO, startCli } from '../../src/cli/runCli.js';
+import { type CliIO, startCli } from '../../src/cli/startCli.js';
 import { ErrorCode } from '../../src/MetrixError.js';
 import { until } from '../helpers/until.js';
 
@@ -37,7 +37,7 @@ function config(partial: Partial<CliConfig> & { flags?: never } = {}): CliConfig
 const dir = mkdtempSync(join(tmpdir(), 'metrix-cli-'));
 const lines = (...objects: object[]) => `${objects.map((o) => JSON.stringify(o)).join('\n')}\n`;
 
-t.test('runCli: stdin → auto-created streams → human lines on stdout, exit 0', async (t) => {
+t.test('startCli: stdin → auto-created streams → human lines on stdout, exit 0', async (t) => {
   const h = harness();
   const run = startCli(
     config({ defaultAgg: ['sum', 'count'], defaultBatchSize: 2, defaultWindowSize: undefined }),
@@ -64,7 +64,7 @@ t.test('runCli: stdin → auto-created streams → human lines on stdout, exit 0
   t.equal(h.stderr(), '', 'nothing on stderr when it is not a TTY');
 });
 
-t.test('runCli: files one after the other, NDJSON out, configured streams', async (t) => {
+t.test('startCli: files one after the other, NDJSON out, configured streams', async (t) => {
   const f1 = join(dir, 'one.ndjson');
   const f2 = join(dir, 'two.ndjson');
   // f1 ends without a newline: files are parsed separately, so its last line is not merged.
@@ -82,7 +82,7 @@ t.test('runCli: files one after the other, NDJSON out, configured streams', asyn
   t.equal(readFileSync(out, 'utf8'), expected, 'the file is complete when done resolves');
 });
 
-t.test('runCli: --unknown drop counts and names the dropped metrics', async (t) => {
+t.test('startCli: --unknown drop counts and names the dropped metrics', async (t) => {
   const h = harness();
   const run = startCli(
     config({ streams: [{ name: 'a', agg: ['sum'], batchSize: 10 }], unknown: 'drop', output: 'none' }),
@@ -95,7 +95,7 @@ t.test('runCli: --unknown drop counts and names the dropped metrics', async (t) 
   t.match(h.stderr(), /dropped 3 element\(s\) with no stream \(names: x, y\)/);
 });
 
-t.test('runCli: --unknown error stops with exit 1 and still flushes what came before', async (t) => {
+t.test('startCli: --unknown error stops with exit 1 and still flushes what came before', async (t) => {
   const h = harness();
   const run = startCli(
     config({ streams: [{ name: 'a', agg: ['sum'], batchSize: 10 }], unknown: 'error', output: 'ndjson' }),
@@ -106,16 +106,19 @@ t.test('runCli: --unknown error stops with exit 1 and still flushes what came be
   t.match(h.stderr(), /error: .*no stream named "zzz"/);
 });
 
-t.test('runCli: a malformed line stops with exit 1 naming the input and line; earlier lines are flushed', async (t) => {
-  const h = harness();
-  const run = startCli(config({ streams: [{ name: 'a', agg: ['sum'], windowSize: 3600 }], output: 'ndjson' }), h.io);
-  h.stdin.end(`${lines({ name: 'a', value: 4 }, { name: 'a', value: 5 })}{oops\n${lines({ name: 'a', value: 100 })}`);
-  t.equal(await run.done, 1);
-  t.match(h.stderr(), /error: stdin: parseNDJSON: line 3: invalid JSON/);
-  t.match(h.stdout(), /"name":"a.sum","value":9,/, 'the window holding the lines before the bad one is flushed');
-});
+t.test(
+  'startCli: a malformed line stops with exit 1 naming the input and line; earlier lines are flushed',
+  async (t) => {
+    const h = harness();
+    const run = startCli(config({ streams: [{ name: 'a', agg: ['sum'], windowSize: 3600 }], output: 'ndjson' }), h.io);
+    h.stdin.end(`${lines({ name: 'a', value: 4 }, { name: 'a', value: 5 })}{oops\n${lines({ name: 'a', value: 100 })}`);
+    t.equal(await run.done, 1);
+    t.match(h.stderr(), /error: stdin: parseNDJSON: line 3: invalid JSON/);
+    t.match(h.stdout(), /"name":"a.sum","value":9,/, 'the window holding the lines before the bad one is flushed');
+  },
+);
 
-t.test('runCli: --skip-malformed reports each skipped line and a count, exit 0', async (t) => {
+t.test('startCli: --skip-malformed reports each skipped line and a count, exit 0', async (t) => {
   const h = harness();
   const run = startCli(config({ onMalformed: 'skip', output: 'none' }), h.io);
   h.stdin.end(`bad\n${lines({ name: 'a', value: 1 })}{"name":"a"}\n`);
@@ -125,14 +128,14 @@ t.test('runCli: --skip-malformed reports each skipped line and a count, exit 0',
   t.match(h.stderr(), /skipped 2 malformed line\(s\)/);
 });
 
-t.test('runCli: an unreadable file is exit 1 with its name', async (t) => {
+t.test('startCli: an unreadable file is exit 1 with its name', async (t) => {
   const h = harness();
   const run = startCli(config({ files: [join(dir, 'missing.ndjson')] }), h.io);
   t.equal(await run.done, 1);
   t.match(h.stderr(), /error: cannot read .*missing\.ndjson: ENOENT/);
 });
 
-t.test('runCli: StatsD from stdin gets the daemon figures per type', async (t) => {
+t.test('startCli: StatsD from stdin gets the daemon figures per type', async (t) => {
   const h = harness();
   const run = startCli(config({ format: 'statsd', output: 'ndjson' }), h.io);
   h.stdin.end('hits:1|c|@0.5\nhits:2|c\nlat:10|ms\nlat:30|ms\ntemp:5|g\ntemp:+2|g\n');
@@ -148,7 +151,7 @@ t.test('runCli: StatsD from stdin gets the daemon figures per type', async (t) =
   t.match(out, { 'hits.count': 4, 'hits.rate': 0.4, 'lat.mean': 20, 'lat.upper': 30, 'lat.lower': 10, 'temp.last': 7 });
 });
 
-t.test('runCli: stop() mid-window ends the listeners and flushes (HTTP and UDP)', async (t) => {
+t.test('startCli: stop() mid-window ends the listeners and flushes (HTTP and UDP)', async (t) => {
   const h = harness();
   const run = startCli(
     config({ httpPort: 0, statsdPort: 0, output: 'ndjson', defaultWindowSize: 3600, defaultAgg: ['sum'] }),
@@ -196,7 +199,7 @@ t.test('runCli: stop() mid-window ends the listeners and flushes (HTTP and UDP)'
   t.equal(byName['hits.sum'], 1, 'and a datagram without a final newline is complete');
 });
 
-t.test('runCli: a port in use is exit 1', async (t) => {
+t.test('startCli: a port in use is exit 1', async (t) => {
   const h1 = harness();
   const first = startCli(config({ httpPort: 0 }), h1.io);
   const { http } = await first.listening;
@@ -208,7 +211,7 @@ t.test('runCli: a port in use is exit 1', async (t) => {
   t.equal(await first.done, 0);
 });
 
-t.test('runCli: the progress line is drawn on a TTY and cleared at the end', async (t) => {
+t.test('startCli: the progress line is drawn on a TTY and cleared at the end', async (t) => {
   const clock = FakeTimers.install({ toFake: ['setInterval', 'clearInterval', 'Date'] });
   t.teardown(() => clock.uninstall());
   const h = harness(true);
@@ -223,7 +226,7 @@ t.test('runCli: the progress line is drawn on a TTY and cleared at the end', asy
   t.ok(h.stderr().endsWith('\r\u001b[2Kmetrix-stream: 1 in, 5 out\n'), 'cleared, then a final summary');
 });
 
-t.test('runCli: a bad aggregation name throws at start (a usage error)', async (t) => {
+t.test('startCli: a bad aggregation name throws at start (a usage error)', async (t) => {
   t.throws(() => startCli(config({ streams: [{ name: 'a', agg: ['average'] }] }), harness().io), {
     code: ErrorCode.INVALID_AGG,
   });

@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import t from 'tap';
 import type { CliConfig } from '../../src/cli/CliConfig.js';
 import { resolveConfig } from '../../src/cli/resolveConfig.js';
-import { startCli } from '../../src/cli/runCli.js';
+import { startCli } from '../../src/cli/startCli.js';
 import { until } from '../helpers/until.js';
 import { VictoriaMetrics, vmSkipReason } from '../helpers/victoriaMetrics.js';
 
@@ -32,7 +32,7 @@ async function run(partial: Partial<CliConfig>, input: string, stdout = new Pass
   return { code: await cli.done, stderr: err };
 }
 
-t.test('runCli: --influx, --opentsdb and --graphite deliver every aggregate', { skip: vmSkipReason() }, async (t) => {
+t.test('startCli: --influx, --opentsdb and --graphite deliver every aggregate', { skip: vmSkipReason() }, async (t) => {
   const vm = await VictoriaMetrics.start();
   t.teardown(() => vm.cleanup());
   const influx = await run({ influxUrl: vm.url, defaultTags: { via: 'influx' } }, INPUT);
@@ -54,7 +54,7 @@ t.test('runCli: --influx, --opentsdb and --graphite deliver every aggregate', { 
   t.same(await points('{__name__="jobs.sum",via="graphite",queue="q1"}'), expected, 'Graphite plaintext');
 });
 
-t.test('runCli: a database that rejects the data is exit 1, the other sinks got everything', async (t) => {
+t.test('startCli: a database that rejects the data is exit 1, the other sinks got everything', async (t) => {
   // A 4xx is not retried: the sink fails at once (an unreachable one would retry for ~40 s first).
   const server = createServer((req, res) => {
     req.resume();
@@ -72,7 +72,7 @@ t.test('runCli: a database that rejects the data is exit 1, the other sinks got 
   t.equal(out.trim().split('\n').length, 2, 'stdout still got both aggregates');
 });
 
-t.test('runCli: --prometheus-port serves the latest aggregates while it runs', async (t) => {
+t.test('startCli: --prometheus-port serves the latest aggregates while it runs', async (t) => {
   const stdin = new PassThrough();
   const stdout = new PassThrough().resume();
   const stderr = Object.assign(new PassThrough(), { isTTY: false });
