@@ -1,50 +1,89 @@
 /**
  * The built-in aggregation functions. Each takes the values of one non-empty group and returns
  * one number; each function's `name` is its export name, which names the aggregated metric.
+ *
+ * Each also carries its incremental form as a read-only `aggregator` (see
+ * {@link IncrementalAggFunc}): `sum`, `count`, `min`, `max`, `mean`, `first` and `last` read one
+ * shared {@link summaryState}, `variance` and `stdev` a {@link welfordState}, `median` a
+ * {@link valuesState}, so a window computing several of them keeps one small state per group.
  * @module
  */
+import type { IncrementalAggFunc } from './AggFunc.js';
+import { type SummaryState, summaryState } from './summaryState.js';
+import { sortedValues, type ValuesState, valuesState } from './valuesState.js';
+import { type WelfordState, welfordState } from './welfordState.js';
+import { withAggregator } from './withAggregator.js';
 
 /**
- * Sum of the values. `[1, 2, 3]` → `6`
+ * Sum of the values. `[1, 2, 3]` → `6`. May overflow to `±Infinity` (the stream then drops that
+ * result and reports it).
  * @example
  * ```ts
  * import { MStream, sum } from 'metrix-stream';
  * new MStream('bytes', { agg: sum, batchSize: 100 });
  * ```
  */
-export function sum(values: readonly number[]): number {
-  let s = 0;
-  for (let i = 0; i < values.length; i++) s += values[i] as number;
-  return s;
-}
+export const sum: IncrementalAggFunc<SummaryState> = withAggregator(
+  function sum(values) {
+    let s = 0;
+    for (let i = 0; i < values.length; i++) s += values[i] as number;
+    return s;
+  },
+  summaryState,
+  (state) => state.sum,
+);
 
 /** Number of values. `[5, 5, 7]` → `3` */
-export function count(values: readonly number[]): number {
-  return values.length;
-}
+export const count: IncrementalAggFunc<SummaryState> = withAggregator(
+  function count(values) {
+    return values.length;
+  },
+  summaryState,
+  (state) => state.count,
+);
 
 /** Smallest value. `[3, 1, 2]` → `1` */
-export function min(values: readonly number[]): number {
-  let m = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < values.length; i++) if ((values[i] as number) < m) m = values[i] as number;
-  return m;
-}
+export const min: IncrementalAggFunc<SummaryState> = withAggregator(
+  function min(values) {
+    let m = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < values.length; i++) if ((values[i] as number) < m) m = values[i] as number;
+    return m;
+  },
+  summaryState,
+  (state) => state.min,
+);
 
 /** Largest value. `[3, 1, 2]` → `3` */
-export function max(values: readonly number[]): number {
-  let m = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < values.length; i++) if ((values[i] as number) > m) m = values[i] as number;
-  return m;
-}
+export const max: IncrementalAggFunc<SummaryState> = withAggregator(
+  function max(values) {
+    let m = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < values.length; i++) if ((values[i] as number) > m) m = values[i] as number;
+    return m;
+  },
+  summaryState,
+  (state) => state.max,
+);
 
-/** Arithmetic mean. `[1, 2, 6]` → `3` */
-export function mean(values: readonly number[]): number {
-  return sum(values) / values.length;
-}
+/** Arithmetic mean (the sum divided by the count). `[1, 2, 6]` → `3` */
+export const mean: IncrementalAggFunc<SummaryState> = withAggregator(
+  function mean(values) {
+    return sum(values) / values.length;
+  },
+  summaryState,
+  (state) => state.sum / state.count,
+);
 
 /** Median: the middle value, or the mean of the two middle values. `[1, 9, 2, 8]` → `5` */
-export function median(values: readonly number[]): number {
-  const sorted = Float64Array.from(values).sort();
+export const median: IncrementalAggFunc<ValuesState> = withAggregator(
+  function median(values) {
+    return middle(Float64Array.from(values).sort());
+  },
+  valuesState,
+  (state) => middle(sortedValues(state)),
+);
+
+/** The median of sorted values. */
+function middle(sorted: Float64Array): number {
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1
     ? (sorted[mid] as number)
@@ -55,31 +94,53 @@ export function median(values: readonly number[]): number {
  * Sample variance (divides by n − 1); `0` for a single value instead of failing, so one lone
  * element cannot break a stream. `[1, 2, 3, 4]` → `1.666…`
  */
-export function variance(values: readonly number[]): number {
-  const n = values.length;
-  if (n < 2) return 0;
-  // Two passes around the mean: the one-pass sum-of-squares formula loses precision badly when
-  // the values are large and close together (latencies in ns, timestamps).
-  const m = mean(values);
-  let ss = 0;
-  for (let i = 0; i < n; i++) {
-    const d = (values[i] as number) - m;
-    ss += d * d;
-  }
-  return ss / (n - 1);
+export const variance: IncrementalAggFunc<WelfordState> = withAggregator(
+  function variance(values) {
+    const n = values.length;
+    if (n < 2) return 0;
+    // Two passes around the mean: the one-pass sum-of-squares formula loses precision badly when
+    // the values are large and close together (latencies in ns, timestamps). The aggregator uses
+    // Welford's update for the same reason.
+    const m = mean(values);
+    let ss = 0;
+    for (let i = 0; i < n; i++) {
+      const d = (values[i] as number) - m;
+      ss += d * d;
+    }
+    return ss / (n - 1);
+  },
+  welfordState,
+  sampleVariance,
+);
+
+/** Sample variance of a Welford state; 0 below two values. */
+function sampleVariance(state: WelfordState): number {
+  return state.n < 2 ? 0 : state.m2 / (state.n - 1);
 }
 
 /** Sample standard deviation (n − 1); `0` for a single value. `[2, 4, 4, 4, 5, 5, 7, 9]` → `2.138…` */
-export function stdev(values: readonly number[]): number {
-  return Math.sqrt(variance(values));
-}
+export const stdev: IncrementalAggFunc<WelfordState> = withAggregator(
+  function stdev(values) {
+    return Math.sqrt(variance(values));
+  },
+  welfordState,
+  (state) => Math.sqrt(sampleVariance(state)),
+);
 
 /** First value in arrival order. `[4, 5, 6]` → `4` */
-export function first(values: readonly number[]): number {
-  return values[0] as number;
-}
+export const first: IncrementalAggFunc<SummaryState> = withAggregator(
+  function first(values) {
+    return values[0] as number;
+  },
+  summaryState,
+  (state) => state.first,
+);
 
 /** Last value in arrival order (a gauge's current value). `[4, 5, 6]` → `6` */
-export function last(values: readonly number[]): number {
-  return values[values.length - 1] as number;
-}
+export const last: IncrementalAggFunc<SummaryState> = withAggregator(
+  function last(values) {
+    return values[values.length - 1] as number;
+  },
+  summaryState,
+  (state) => state.last,
+);
