@@ -25,6 +25,7 @@ export class CliReporter {
   #progressShown = false;
   #malformed = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
+  #startedAt = 0;
 
   constructor(stderr: NodeJS.WritableStream) {
     this.#stderr = stderr;
@@ -56,16 +57,28 @@ export class CliReporter {
   startProgress(read: () => ProgressCounts): void {
     let lastIn = read().in;
     let lastAt = Date.now();
+    this.#startedAt = lastAt;
     this.#timer = setInterval(() => {
       const now = Date.now();
       const counts = read();
       const rate = Math.round(((counts.in - lastIn) * 1000) / Math.max(1, now - lastAt));
       lastIn = counts.in;
       lastAt = now;
-      this.#stderr.write(`\r\x1b[2Kmetrix-stream: ${summary(counts)}, ${rate}/s${extras(counts)}`);
+      this.#stderr.write(`\r\x1b[2Kmetrix-stream: ${summary(counts)}, ${rate} el/s${extras(counts)}`);
       this.#progressShown = true;
     }, PROGRESS_MS);
     this.#timer.unref();
+  }
+
+  /**
+   * The closing line of a run with a progress line: `N in, M out, R el/s on average over S s`,
+   * the rate measured from {@link CliReporter.startProgress}.
+   */
+  finalSummary(counts: ProgressCounts): void {
+    const seconds = Math.max(0.001, (Date.now() - this.#startedAt) / 1000);
+    this.log(
+      `${summary(counts)}, ${Math.round(counts.in / seconds)} el/s on average over ${seconds} s${extras(counts)}`,
+    );
   }
 
   /** Stops and erases the progress line. */

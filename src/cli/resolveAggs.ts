@@ -23,11 +23,26 @@ export const AGG_NAMES = `${Object.keys(BUILTINS).join(', ')}, p<N> (percentile 
 /** Aggregations as a config or flag gives them: a list of names or of `alias=name`, or an object. */
 export type AggNames = readonly string[] | Readonly<Record<string, string>>;
 
-/** One aggregation function by name: a built-in, or `p<N>` for the Nth percentile. */
+/**
+ * One aggregation function by name: a built-in, or `p<N>` for the Nth percentile (`0 < N <= 100`).
+ *
+ * @throws {@link MetrixError} `ERR_METRIX_INVALID_AGG` for any other name (`p0`, `p101` included).
+ */
 export function aggByName(name: string): AggFunc {
   if (Object.hasOwn(BUILTINS, name)) return BUILTINS[name] as AggFunc;
   const p = /^p(\d+(?:\.\d+)?)$/.exec(name);
-  if (p !== null) return percentile(Number(p[1]));
+  if (p !== null) {
+    const rank = Number(p[1]);
+    // Checked here, not left to percentile(): the message names the aggregation the user typed.
+    if (!(rank > 0 && rank <= 100)) {
+      throw new MetrixError(
+        ErrorCode.INVALID_AGG,
+        `unknown aggregation ${describe(name)}: a percentile p<N> needs 0 < N <= 100`,
+        { input: name },
+      );
+    }
+    return percentile(rank);
+  }
   throw new MetrixError(ErrorCode.INVALID_AGG, `unknown aggregation ${describe(name)}; known: ${AGG_NAMES}`, {
     input: name,
   });

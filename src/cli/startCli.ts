@@ -1,10 +1,8 @@
-import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { TransformCallback } from 'node:stream';
 import { Transform } from 'readable-stream';
 import { MCoordinator } from '../MCoordinator.js';
-import type { MElement } from '../MElement.js';
 import type { MetrixError } from '../MetrixError.js';
 import { parseNDJSON } from '../parsers/parseNDJSON.js';
 import { parseStatsD, type StatsDType } from '../parsers/parseStatsD.js';
@@ -16,12 +14,13 @@ import { MSinkPrometheus, type MSinkPrometheusAddress } from '../sinks/MSinkProm
 import type { MSinkLike } from '../sinks/toSink.js';
 import { buildAutoMStream, buildMStream } from './buildMStream.js';
 import type { CliConfig } from './CliConfig.js';
-import { CliReporter, summary } from './CliReporter.js';
-import { formatHuman } from './formatHuman.js';
+import { CliReporter } from './CliReporter.js';
 import type { CliInput, InputContext } from './inputs/CliInput.js';
 import { fileInput } from './inputs/fileInput.js';
 import { httpInput } from './inputs/httpInput.js';
 import { udpInput } from './inputs/udpInput.js';
+import { resolveAggs } from './resolveAggs.js';
+import { stdoutSink } from './stdoutSink.js';
 
 /** The streams the command talks to; `process.*` in the real command, stand-ins in tests. */
 export interface CliIO {
@@ -65,6 +64,9 @@ export interface CliRun {
 export function startCli(config: CliConfig, io: CliIO): CliRun {
   // ---- build (throws on bad configuration: a usage error) ----
   const mstreams = config.streams.map((s) => buildMStream(s, config));
+  // The aggregations of streams created later, checked now: an unknown name is a usage error
+  // (exit 2) before any input is read, not a failure at the first element of a new name.
+  if (config.defaultAgg !== undefined) resolveAggs(config.defaultAgg);
   let inCount = 0;
   let outCount = 0;
   const msinks: MSinkLike[] = [
@@ -72,10 +74,14 @@ export function startCli(config: CliConfig, io: CliIO): CliRun {
       outCount++;
     },
   ];
-  if (config.output === 'human') {
-    msinks.push((element: MElement) => writeText(io.stdout, formatHuman(element)));
-  } else if (config.output === 'ndjson') {
-    msinks.push(new MSinkNDJSON(io.stdout as never, { end: false }));
+  if (config.output !== 'none') {
+    const stdout = stdoutSink(
+      io.stdout,
+      config.output,
+      () => stop(),
+      (err) => fail(err, 'stdout'),
+    );
+    msinks.push(stdout.sink);
   }
   const mc = new MCoordinator({ mstreams, msinks, onUnknown: config.unknown === 'drop' ? 'drop' : 'error' });
   const prometheus = addDatabaseSinks(mc, config);
@@ -97,7 +103,6 @@ export function startCli(config: CliConfig, io: CliIO): CliRun {
   });
   mc.on('sinkError', (err: MetrixError) => reporter.log(`error: ${err.message}`));
   mc.on('error', (err: Error) => fail(err));
-  io.stdout.on('error', (err: Error) => fail(err, 'stdout'));
 
   // ---- routing: every input pipes (without end) into the router ----
   const auto = config.unknown === 'auto';
@@ -203,7 +208,7 @@ export function startCli(config: CliConfig, io: CliIO): CliRun {
       reporter.log(`dropped ${mc.unknownCount} element(s) with no stream (names: ${[...unknownNames].join(', ')})`);
     }
     if (udpDropped() > 0) reporter.log(`dropped ${udpDropped()} UDP packet(s) while the pipeline was behind`);
-    if (showProgress) reporter.log(summary({ in: inCount, out: outCount }));
+    if (showProgress) reporter.finalSummary({ in: inCount, out: outCount });
     return failure === undefined ? 0 : 1;
   })();
 
@@ -234,10 +239,4 @@ function addDatabaseSinks(mc: MCoordinator, config: CliConfig): MSinkPrometheus 
   const prometheus = new MSinkPrometheus({ port: config.prometheusPort, host: config.host });
   mc.addMSink(prometheus);
   return prometheus;
-}
-
-/** Writes text, resolving after `'drain'` when the stream is full (and rejecting on its error). */
-function writeText(stream: NodeJS.WritableStream, text: string): undefined | Promise<void> {
-  if (stream.write(text)) return undefined;
-  return once(stream as never, 'drain').then(() => undefined);
 }

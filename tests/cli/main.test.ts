@@ -112,9 +112,13 @@ t.test('main: usage errors exit 2 with a message and a hint', async (t) => {
     [['--stream', 'a/agg=average'], /unknown aggregation "average"/],
     [['--config', join(dir, 'nope.json')], /cannot read config file/],
     [['--config', badConfig], /unknown key "window"/],
+    // Aggregations of streams created later are checked before any input is read: stdin stays
+    // open below, so a command that waited for input would not exit at all.
+    [['-a', 'foo'], /unknown aggregation "foo"/],
+    [['-a', 'p101'], /unknown aggregation "p101"/],
   ];
   for (const [args, message] of cases) {
-    const { code, stdout, stderr } = await cli(args).result;
+    const { code, stdout, stderr } = await cli(args, { keepStdin: true }).result;
     t.equal(code, 2, args.join(' '));
     t.equal(stdout, '');
     t.match(stderr, message);
@@ -131,6 +135,28 @@ t.test('main: a runtime failure exits 1', async (t) => {
   t.match(bad.stderr, /stdin: parseNDJSON: line 2: expected a JSON object/);
   t.match(bad.stdout, /"name":"a.count","value":1/, 'what came before the bad line is flushed');
 });
+
+t.test('main: a reader that goes away (| head -1) ends the command quietly with 0', async (t) => {
+  const big = join(dir, 'big.ndjson');
+  writeFileSync(
+    big,
+    lines(20_000, (i) => ({ name: `m${i % 50}`, value: i })),
+  );
+  const run = cli(['--batch', '1', '--agg', 'sum', big]);
+  // Read the first chunk of output, then close the pipe, as `head -1` does after its line.
+  await new Promise((resolve) => run.child.stdout?.once('data', resolve));
+  run.child.stdout?.destroy();
+  const { code, stderr } = await run.result;
+  t.equal(code, 0, 'EPIPE is how a pipe ends, not a failure');
+  t.equal(stderr, '', 'and nothing is said about it');
+});
+
+/** `n` NDJSON lines from `make(i)`. */
+function lines(n: number, make: (i: number) => object): string {
+  let text = '';
+  for (let i = 0; i < n; i++) text += `${JSON.stringify(make(i))}\n`;
+  return text;
+}
 
 /** The same job done with the library: parse the file, route through a coordinator, NDJSON out. */
 async function libraryRun(file: string): Promise<string> {

@@ -22,6 +22,7 @@ t.test('resolveAggs: unknown, empty, duplicate and ill-typed names are INVALID_A
   for (const bad of [['nope'], [], {}, ['sum', 'sum'], ['=sum'], [3], { a: 3 }, 'sum', null]) {
     t.throws(() => resolveAggs(bad as never), { code: ErrorCode.INVALID_AGG }, JSON.stringify(bad));
   }
-  t.throws(() => aggByName('p0'), { code: ErrorCode.INVALID_ARGUMENT });
+  t.throws(() => aggByName('p0'), { code: ErrorCode.INVALID_AGG, message: /p0.*0 < N <= 100/ });
+  t.throws(() => aggByName('p101'), { code: ErrorCode.INVALID_AGG });
   t.throws(() => aggByName('toString'), { code: ErrorCode.INVALID_AGG });
 });

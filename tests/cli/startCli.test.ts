@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import FakeTimers from '@sinonjs/fake-timers';
 import t from 'tap';
 import type { CliConfig } from '../../src/cli/CliConfig.js';
@@ -222,12 +222,48 @@ t.test('startCli: the progress line is drawn on a TTY and cleared at the end', a
   clock.tick(500);
   h.stdin.end();
   t.equal(await run.done, 0);
-  t.ok(h.stderr().includes('\r\u001b[2Kmetrix-stream: 1 in, 5 out, 2/s'), 'drawn over itself with \\r and erase-line');
-  t.ok(h.stderr().endsWith('\r\u001b[2Kmetrix-stream: 1 in, 5 out\n'), 'cleared, then a final summary');
+  t.ok(
+    h.stderr().includes('\r\u001b[2Kmetrix-stream: 1 in, 5 out, 2 el/s'),
+    'drawn over itself with \\r and erase-line, with elements per second',
+  );
+  t.ok(
+    h.stderr().endsWith('\r\u001b[2Kmetrix-stream: 1 in, 5 out, 2 el/s on average over 0.5 s\n'),
+    'cleared, then a final summary with the average rate',
+  );
 });
 
 t.test('startCli: a bad aggregation name throws at start (a usage error)', async (t) => {
   t.throws(() => startCli(config({ streams: [{ name: 'a', agg: ['average'] }] }), harness().io), {
     code: ErrorCode.INVALID_AGG,
   });
+});
+
+t.test('startCli: a bad default aggregation (--agg) throws at start, before any input', async (t) => {
+  for (const defaultAgg of [['foo'], ['sum', 'p101']]) {
+    const h = harness();
+    t.throws(() => startCli(config({ defaultAgg }), h.io), { code: ErrorCode.INVALID_AGG }, defaultAgg.join(','));
+    t.equal(h.stdin.listenerCount('data'), 0, 'stdin was not read');
+  }
+});
+
+t.test('startCli: stdout closed by its reader (EPIPE) stops the input and exits 0 quietly', async (t) => {
+  const h = harness();
+  let writes = 0;
+  const stdout = new Writable({
+    write(_chunk, _encoding, callback) {
+      writes++;
+      // The reader took one line and left, as `head -1` does.
+      if (writes === 1) callback();
+      else callback(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    },
+  });
+  const run = startCli(config({ defaultAgg: ['sum'], defaultBatchSize: 1, defaultWindowSize: undefined }), {
+    ...h.io,
+    stdout,
+  });
+  // More input than the command will read: stdin stays open, so only the EPIPE can end the run.
+  h.stdin.write(lines(...Array.from({ length: 50 }, (_, i) => ({ name: 'a', value: i }))));
+  t.equal(await run.done, 0);
+  t.equal(h.stderr(), '');
+  t.ok(writes >= 2, 'the line after the reader left met EPIPE');
 });
