@@ -1,15 +1,16 @@
-// The two limits the MStream figures are compared with, measured in the same run.
+// The two hand-built baselines the MStream figures are compared with, timed in the same process:
+// a plain loop (for send()) and a Writable that only counts (for the piped path).
 import { Readable, Writable } from 'node:stream';
 import type { AggFunc } from '../src/index.js';
-import { BATCH_SIZE, type Workload } from './workload.js';
+import type { Workload } from './workload.js';
 
 interface Group {
-  readonly tags: Record<string, string> | undefined;
+  readonly tags: Readonly<Record<string, string>> | undefined;
   readonly values: number[];
 }
 
 /** The key a hand-written loop would build: sorted `name:value` pairs joined by `|`. */
-function keyOf(tags: Record<string, string>): string {
+function keyOf(tags: Readonly<Record<string, string>>): string {
   const names = Object.keys(tags).sort();
   let key = '';
   for (let i = 0; i < names.length; i++) {
@@ -20,8 +21,8 @@ function keyOf(tags: Record<string, string>): string {
 }
 
 /**
- * The limit for `send()`: a plain loop doing the same work without streams or validation —
- * batches of 1000 elements, grouped by a string key computed from each element's tags in a Map
+ * The baseline of `send()`: a plain loop doing the same work without streams or validation —
+ * batches of `w.batchSize` elements, grouped by a string key computed from each element's tags in a Map
  * (first-seen order), every aggregation run on every group's values, one output object
  * `{ name, value, tags, time }` per (aggregation, group). Returns the number of outputs.
  *
@@ -29,8 +30,8 @@ function keyOf(tags: Record<string, string>): string {
  * its tag objects are shared and never changed can: the faster, more demanding limit.
  */
 export function runHandLoop(w: Workload, cacheKeys = false): number {
-  const keys = new WeakMap<Record<string, string>, string>();
-  const keyFor = (t: Record<string, string>): string => {
+  const keys = new WeakMap<Readonly<Record<string, string>>, string>();
+  const keyFor = (t: Readonly<Record<string, string>>): string => {
     if (!cacheKeys) return keyOf(t);
     let key = keys.get(t);
     if (key === undefined) {
@@ -39,7 +40,7 @@ export function runHandLoop(w: Workload, cacheKeys = false): number {
     }
     return key;
   };
-  const { values, tags, aggs } = w;
+  const { values, tags, aggs, batchSize } = w;
   const names = aggs.map((fn) => `bench.${fn.name}`);
   const n = values.length;
   const out: unknown[] = [];
@@ -66,7 +67,7 @@ export function runHandLoop(w: Workload, cacheKeys = false): number {
       groups.set(key, g);
     }
     g.values.push(values[i] as number);
-    if (++inBatch === BATCH_SIZE) emit();
+    if (++inBatch === batchSize) emit();
   }
   if (inBatch > 0) emit();
   return outputs;
@@ -78,10 +79,10 @@ export function runHandLoopCachedKeys(w: Workload): number {
 }
 
 /**
- * The limit for any piped path: the same source, `Readable.from(w.items)`, piped into a Writable
- * that only counts. Resolves with the count (which must equal the number of elements).
+ * The transport floor of the piped path: the same source, `Readable.from(items)`, piped into a
+ * Writable that only counts. Resolves with the count (which must equal the number of items).
  */
-export function runTransportFloor(w: Workload): Promise<number> {
+export function runTransportFloor(items: readonly unknown[]): Promise<number> {
   let count = 0;
   const sink = new Writable({
     objectMode: true,
@@ -93,6 +94,6 @@ export function runTransportFloor(w: Workload): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     sink.on('finish', () => resolve(count));
     sink.on('error', reject);
-    Readable.from(w.items).pipe(sink);
+    Readable.from(items).pipe(sink);
   });
 }

@@ -1,16 +1,19 @@
-// Question: how many elements per second go through Readable.from(source).pipe(mstream), output
-// consumed?
+// Question: how fast is Readable.from(items).pipe(mstream), output consumed, beside the same
+// source piped into a Writable that only counts (the transport floor)?
 import { Readable } from 'node:stream';
-import { MStream } from '../src/index.js';
-import { BATCH_SIZE, type Workload } from './workload.js';
+import { MStream, max, mean, sum } from '../src/index.js';
+import { runTransportFloor } from './baselines.js';
+import { type Question, type Row, rate, times } from './report.js';
+import { isChildOf, medianRate, pairedRatio, serveGroup, timeGroups } from './timing.js';
+import { itemsOf, makeWorkload, type Workload } from './workload.js';
 
 /**
- * Pipes `w.items` (numbers, or `{ value, tags }` objects) from `Readable.from()` into a new
- * MStream, consumes its output with a `'data'` listener and resolves at its `'end'` with the
- * number of outputs.
+ * Pipes `items` (numbers, or `{ value, tags }` objects) from `Readable.from()` into a new MStream
+ * with `w`'s aggregations and batch size, consumes its output with a `'data'` listener and
+ * resolves at its `'end'` with the number of outputs.
  */
-export function runPiped(w: Workload): Promise<number> {
-  const mstream = new MStream('bench', { agg: [...w.aggs], batchSize: BATCH_SIZE });
+export function pipeAll(w: Workload, items: readonly unknown[]): Promise<number> {
+  const mstream = new MStream('bench', { agg: [...w.aggs], batchSize: w.batchSize });
   let outputs = 0;
   const done = new Promise<number>((resolve, reject) => {
     mstream.on('data', () => {
@@ -19,6 +22,45 @@ export function runPiped(w: Workload): Promise<number> {
     mstream.on('end', () => resolve(outputs));
     mstream.on('error', reject);
   });
-  Readable.from(w.items).pipe(mstream);
+  Readable.from(items).pipe(mstream);
   return done;
 }
+
+function pipedGroup(w: Workload) {
+  const items = itemsOf(w);
+  return [
+    { id: 'piped', run: () => pipeAll(w, items), expected: w.expectedOutputs },
+    { id: 'floor', run: () => runTransportFloor(items), expected: items.length },
+  ];
+}
+
+const groups = {
+  plain: (n: number) => pipedGroup(makeWorkload({ n, tagSets: 0, aggs: [sum] })),
+  tagged: (n: number) => pipedGroup(makeWorkload({ n, tagSets: 100, aggs: [sum, max, mean] })),
+};
+
+const cases = [
+  { group: 'plain', label: 'no tags, [sum], batchSize 1000', target: 0.9 },
+  { group: 'tagged', label: '100 frozen tag sets, [sum,max,mean], batchSize 1000', target: 0.7 },
+] as const;
+
+export const question: Question = {
+  id: 'piped',
+  async run(settings) {
+    const rates = await timeGroups(import.meta.url, Object.keys(groups), settings.n, settings);
+    return cases.map(({ group, label, target }): Row => {
+      const ratio = pairedRatio(rates, `${group}.piped`, `${group}.floor`);
+      return {
+        question: 'piped',
+        case: label,
+        figure: `pipe(mstream) ${rate(medianRate(rates, `${group}.piped`))}`,
+        baseline: `transport floor ${rate(medianRate(rates, `${group}.floor`))}`,
+        vs: times(ratio),
+        target: `≥ ${times(target)}`,
+        met: ratio >= target,
+      };
+    });
+  },
+};
+
+if (isChildOf(import.meta.url)) serveGroup(groups);
