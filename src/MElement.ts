@@ -1,16 +1,11 @@
 import { describe } from './internal/describe.js';
 import { EMPTY_TAGS, knownKey, normalizeTags, sameTags } from './internal/tags.js';
+import { isValidTime } from './internal/validate.js';
 import { keyFromTags } from './key.js';
 import { ErrorCode, MetrixError } from './MetrixError.js';
+import type { Tags, TagsInput } from './Tags.js';
 
-/** A frozen flat map of tag name to tag value, as stored on every {@link MElement}. */
-export type Tags = Readonly<Record<string, string>>;
-
-/** What a tag value may be given as; numbers and booleans are stored as strings. */
-export type TagValue = string | number | boolean;
-
-/** Tags as a caller may give them. */
-export type TagsInput = Readonly<Record<string, TagValue>>;
+export type { Tags, TagsInput, TagValue } from './Tags.js';
 
 /** Options of the {@link MElement} constructor. */
 export interface MElementOptions {
@@ -44,7 +39,7 @@ export interface MElementJSON {
  * @throws {@link MetrixError} `ERR_METRIX_INVALID_NAME` for an empty or non-string name,
  * `ERR_METRIX_INVALID_VALUE` for a value that is not a finite number, `ERR_METRIX_INVALID_TAGS`
  * for tags that are not a flat map of strings, numbers or booleans, `ERR_METRIX_INVALID_TIME` for
- * a time that is not a finite number.
+ * a time that is not a number a `Date` can hold (±8.64e15 ms).
  */
 export class MElement {
   /** Metric name. */
@@ -77,11 +72,11 @@ export class MElement {
     } else {
       const t = options.time;
       if (t === undefined) time = Date.now();
-      else if (typeof t === 'number' && Number.isFinite(t)) time = t;
+      else if (isValidTime(t)) time = t;
       else {
         throw new MetrixError(
           ErrorCode.INVALID_TIME,
-          `time of metric "${name}" must be a finite number of milliseconds since the epoch, got ${describe(t)}`,
+          `time of metric "${name}" must be a number of milliseconds since the epoch within ±8.64e15 (what a Date holds), got ${describe(t)}`,
           { input: t },
         );
       }

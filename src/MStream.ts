@@ -1,36 +1,34 @@
 import { Duplex } from 'readable-stream';
-import chain from 'stream-chain';
 import type { AggFunc } from './aggregators/AggFunc.js';
-import { type GroupingStage, kAccept } from './internal/accept.js';
+import { toAggregator } from './aggregators/AggFunc.js';
+import type { Aggregator } from './aggregators/Aggregator.js';
+import { AggregationPlan } from './engine/AggregationPlan.js';
+import { ArrivalWindows } from './engine/ArrivalWindows.js';
+import { aggregateWindow } from './engine/aggregateWindow.js';
+import { CountBatches } from './engine/CountBatches.js';
+import { EventWindows } from './engine/EventWindows.js';
+import type { MetricWindow } from './engine/MetricWindow.js';
+import type { Series } from './engine/Series.js';
+import { SeriesTable } from './engine/SeriesTable.js';
+import type { Windowing } from './engine/Windowing.js';
 import { describe } from './internal/describe.js';
 import { type AggSpec, parseAgg } from './internal/parseAgg.js';
 import { settled } from './internal/settled.js';
-import { TagsCache } from './internal/TagsCache.js';
-import { EMPTY_TAGS, markNormalized, normalizeTags } from './internal/tags.js';
-import { keyFromTags } from './key.js';
-import { MElement, type Tags, type TagsInput } from './MElement.js';
+import { normalizeTags } from './internal/tags.js';
+import { isValidTime, positiveInteger, positiveNumber } from './internal/validate.js';
+import { MElement } from './MElement.js';
 import { ErrorCode, MetrixError } from './MetrixError.js';
-import { aggregate } from './stages/aggregate.js';
-import { batchByCount } from './stages/batchByCount.js';
-import { dropEmpty } from './stages/dropEmpty.js';
-import { flatten } from './stages/flatten.js';
-import { groupByKey } from './stages/groupByKey.js';
-import { windowByTime } from './stages/windowByTime.js';
-import { zipAggs } from './stages/zipAggs.js';
+import type { Tags, TagsInput } from './Tags.js';
 
 export type { AggSpec };
-
-// Buffers of the stages after the grouping one, in batches: 2 (not Node's 16) keeps a producer
-// from piling up ~100 batches (surviving into the old generation) before send() or write()
-// returns false; less than 2 would make every write() return false and pass each batch a tick
-// late. Measured: +40% el/s for send() with 100 tag sets and 3 aggregations.
-const INNER = { highWaterMark: 2 };
 
 /** Options of {@link MStream}. Exactly one of `windowSize` and `batchSize` must be set. */
 export interface MStreamOptions {
   /**
    * One aggregation function, an array of them (each named by its `fn.name`), or an object of
    * aggregation name → function. Output elements are named `<stream name>.<aggregation name>`.
+   * Built-ins keep one small mergeable state per group; a function of your own is given the
+   * group's values, which the window then keeps (8 B each).
    */
   agg: AggSpec;
   /** Tags given to every element; an element's own tags override and extend them. */
@@ -39,6 +37,18 @@ export interface MStreamOptions {
   windowSize?: number;
   /** Elements per batch (an integer > 0). */
   batchSize?: number;
+  /**
+   * Which time chooses an element's window (only with `windowSize`): `'arrival'` (default), the
+   * time it reaches the stream, windows closed by the clock; or `'event'`, the element's own
+   * `time`, windows closed by a watermark (the latest time seen minus `allowedLateness`).
+   */
+  windowTime?: 'arrival' | 'event';
+  /**
+   * With `windowTime: 'event'`: how far, in **seconds** (≥ 0, default 0), an element's time may lag
+   * behind the latest time seen and still be merged into its window. Later elements are late:
+   * counted and reported by a `'late'` event, never merged.
+   */
+  allowedLateness?: number;
   /**
    * What an invalid written element does: `'error'` (default) fails the stream with a
    * MetrixError naming the element and the reason, as a pipeline expects; `'drop'` drops it,
@@ -54,7 +64,7 @@ export interface MStreamOptions {
 export interface SendOptions {
   /** Tags of this value, merged over the stream's `defaultTags`. */
   tags?: TagsInput;
-  /** Milliseconds since the epoch; default `Date.now()`. */
+  /** Milliseconds since the epoch: the element's own time (event-time windows, batch stamps). */
   time?: number;
 }
 
@@ -66,10 +76,16 @@ export interface TimerOptions {
   tags?: TagsInput;
 }
 
+/** Options of {@link MTimer.stop}. */
+export interface TimerStopOptions {
+  /** Tags known only at the end (an outcome, a status code), merged over the timer's own. */
+  tags?: TagsInput;
+}
+
 /** A running timer: see {@link MStream.timer}. */
 export interface MTimer {
   /** Sends the elapsed seconds × scale (the first call only) and returns that value. */
-  stop(): number;
+  stop(options?: TimerStopOptions): number;
   /** Same as `stop()`, for `using`. */
   [Symbol.dispose](): void;
 }
@@ -77,25 +93,56 @@ export interface MTimer {
 /** What an MStream's writable side accepts. */
 export type MStreamInput = number | MElement | { value: number; tags?: TagsInput | null; time?: number };
 
+/** Counts of an {@link MStream}, from {@link MStream.stats}. */
+export interface MStreamStats {
+  /** Values accepted (sent or written) and aggregated or still in an open window. */
+  readonly in: number;
+  /** Aggregated elements emitted. */
+  readonly out: number;
+  /** Written elements dropped as invalid (`onInvalid: 'drop'`). */
+  readonly invalid: number;
+  /** Elements that arrived after their event-time window had closed (not merged). */
+  readonly late: number;
+  /** Aggregates dropped because they were not finite numbers (an overflowing sum). */
+  readonly invalidResults: number;
+  /** Non-empty windows or batches closed. */
+  readonly windows: number;
+  /** Series (distinct tag sets) the stream keeps between windows. */
+  readonly series: number;
+}
+
 /**
  * A stream of metric elements that groups them into tumbling time windows or fixed-count
  * batches, then by distinct tag set, and aggregates each group's values with one or several
  * functions: per window or batch, one element per (aggregation, tag set).
  *
- * It is an object-mode Duplex built from the stages {@link windowByTime} or
- * {@link batchByCount}, {@link dropEmpty}, {@link groupByKey} and {@link aggregate} (one per
- * aggregation, joined by {@link zipAggs}) and {@link flatten}, chained with stream-chain.
- * Write numbers, {@link MElement}s or `{ value, tags?, time? }` objects — or call
- * {@link MStream.send} — and read aggregated `MElement`s named `<name>.<aggregation>`.
+ * Memory is bounded by groups, not elements: each window keeps one small mergeable state per
+ * (tag set, state kind) — the built-in aggregators update it as each value arrives — and keeps
+ * values only for exact quantiles (8 B each) and functions of your own. See the README's
+ * "Architecture".
+ *
+ * It is an object-mode Duplex made of the stages {@link groupByKey}, then {@link windowByTime} or
+ * {@link batchByCount}, {@link dropEmpty}, {@link aggregate} (one per aggregation, joined as
+ * {@link zipAggs} joins them) and {@link flatten}, linked by direct calls. Write numbers,
+ * {@link MElement}s or `{ value, tags?, time? }` objects — or call {@link MStream.send} — and read
+ * aggregated `MElement`s named `<name>.<aggregation>`.
  *
  * Output order within one window or batch: all groups of the first aggregation (groups in the
  * order their tag set was first seen), then all groups of the second, and so on. Output `time`:
- * the window's end for time windows, the time of the batch's last element for count batches.
- * End of input (`end()` or {@link MStream.close}) emits the partial window or batch: nothing is
- * lost. Empty windows produce no output.
+ * the window's end for time windows; for count batches, the time of the batch's last element
+ * when elements carry their own time, otherwise the time the batch was completed. End of input
+ * (`end()` or {@link MStream.close}) emits the partial window or batch (every open window, with
+ * event time): nothing is lost. Empty windows produce no output.
  *
- * Events besides the stream ones: `'invalid'` (a MetrixError) for each element dropped under
- * `onInvalid: 'drop'`.
+ * Events besides the stream ones, each with a MetrixError: `'invalid'` for each element dropped
+ * under `onInvalid: 'drop'`; `'late'` (`ERR_METRIX_LATE_ELEMENT`) for each element whose
+ * event-time window had closed; `'invalidResult'` (`ERR_METRIX_INVALID_AGG_RESULT`) for each
+ * aggregate that was not a finite number and was dropped — the other groups and aggregations of
+ * that window are still emitted. An error thrown by an aggregation function of your own fails the
+ * stream with that error.
+ *
+ * `await using mstream = new MStream(…)` closes it (as {@link MStream.close}) at the end of the
+ * block. {@link MStream.stats} gives its counts.
  *
  * @example
  * ```ts
@@ -124,16 +171,27 @@ export class MStream extends Duplex {
   readonly windowSize: number | undefined;
   /** Batch size, or `undefined` for time windows. */
   readonly batchSize: number | undefined;
+  /** Which time chooses an element's window: `'arrival'` or `'event'` (`undefined` for batches). */
+  readonly windowTime: 'arrival' | 'event' | undefined;
 
-  readonly #head: GroupingStage;
-  readonly #pipeline: Duplex;
+  readonly #aggregators: readonly Aggregator[];
+  readonly #outputNames: readonly string[];
+  readonly #series: SeriesTable;
+  readonly #windowing: Windowing;
   readonly #dropInvalid: boolean;
-  readonly #hasDefaultTags: boolean;
-  readonly #tags: TagsCache;
-  readonly #defaultKey: string;
-  #invalidCount = 0;
+  #in = 0;
+  #out = 0;
+  #invalid = 0;
+  #late = 0;
+  #invalidResults = 0;
+  #windows = 0;
+  /** A push() since the last send() or write() found the readable side full. */
+  #full = false;
+  /** send() returned false: emit 'drain' once the readable side is read from. */
+  #needDrain = false;
+  /** A write held back while the readable side is full. */
+  #heldWrite: ((error?: Error | null) => void) | undefined;
   #closing: Promise<void> | undefined;
-  #finalCallback: ((error?: Error | null) => void) | undefined;
 
   constructor(name: string, options: MStreamOptions) {
     const hwm = options?.highWaterMark;
@@ -148,14 +206,10 @@ export class MStream extends Duplex {
         input: options,
       });
     }
-    const { agg, defaultTags, windowSize, batchSize, onInvalid = 'error' } = options;
+    const { agg, defaultTags, windowSize, batchSize, onInvalid = 'error', windowTime, allowedLateness } = options;
     this.name = name;
     this.agg = parseAgg(agg);
     this.defaultTags = normalizeTags(defaultTags);
-    this.#hasDefaultTags = this.defaultTags !== EMPTY_TAGS && Object.keys(this.defaultTags).length > 0;
-    this.#tags = new TagsCache(this.#hasDefaultTags ? this.defaultTags : EMPTY_TAGS);
-    // Every element without tags of its own has these: one key string for all of them.
-    this.#defaultKey = keyFromTags(this.defaultTags);
     if ((windowSize === undefined) === (batchSize === undefined)) {
       throw new MetrixError(
         ErrorCode.INVALID_GROUPING,
@@ -169,50 +223,75 @@ export class MStream extends Duplex {
         input: onInvalid,
       });
     }
+    if (
+      windowTime !== undefined &&
+      (windowSize === undefined || (windowTime !== 'arrival' && windowTime !== 'event'))
+    ) {
+      throw new MetrixError(
+        ErrorCode.INVALID_ARGUMENT,
+        `MStream("${name}"): windowTime must be 'arrival' or 'event', and only with windowSize, got ${describe(windowTime)}`,
+        { input: windowTime },
+      );
+    }
+    if (
+      allowedLateness !== undefined &&
+      (windowTime !== 'event' || !(allowedLateness >= 0 && allowedLateness < Infinity))
+    ) {
+      throw new MetrixError(
+        ErrorCode.INVALID_ARGUMENT,
+        `MStream("${name}"): allowedLateness must be a number of seconds ≥ 0, and only with windowTime: 'event', got ${describe(allowedLateness)}`,
+        { input: allowedLateness },
+      );
+    }
     this.#dropInvalid = onInvalid === 'drop';
     this.windowSize = windowSize;
     this.batchSize = batchSize;
+    this.windowTime = windowSize === undefined ? undefined : (windowTime ?? 'arrival');
 
-    // The grouping stage throws ERR_METRIX_INVALID_GROUPING for a non-positive or non-finite size.
-    this.#head = (
-      windowSize !== undefined ? windowByTime(windowSize) : batchByCount(batchSize as number)
-    ) as GroupingStage;
-    const aggregates = [...this.agg].map(([aggName, fn]) => aggregate(`${name}.${aggName}`, fn, INNER));
-    // Only the grouping stage sees every element; everything after it sees one batch at a time,
-    // so stream-chain's per-item cost is paid per batch, not per element.
-    this.#pipeline = chain([
-      this.#head,
-      dropEmpty(INNER),
-      groupByKey(INNER),
-      aggregates.length === 1 ? aggregates[0] : zipAggs(aggregates, INNER),
-      // Every stage, flatten included, is a real stream: the pipeline is the documented one.
-      // Pushing the aggregates from here instead would save about two stream hops per aggregate
-      // (measured +18% el/s with 100 tag sets and 3 aggregations), at the cost of that contract.
-      flatten(),
-    ]) as unknown as Duplex;
-
-    this.#pipeline.on('data', (element: MElement) => {
-      if (!this.push(element)) this.#pipeline.pause();
-    });
-    this.#pipeline.on('end', () => {
-      this.push(null);
-      const done = this.#finalCallback;
-      this.#finalCallback = undefined;
-      done?.();
-    });
-    this.#pipeline.on('error', (err: Error) => this.destroy(err));
+    this.#aggregators = [...this.agg].map(([aggName, fn]) => toAggregator(aggName, fn));
+    this.#outputNames = [...this.agg.keys()].map((aggName) => `${name}.${aggName}`);
+    const plan = new AggregationPlan(this.#aggregators);
+    this.#series = new SeriesTable(this.defaultTags);
+    const onWindow = (window: MetricWindow) => this.#onWindow(window);
+    if (windowSize !== undefined) {
+      const ms = positiveNumber(windowSize, `MStream("${name}"): windowSize`, ErrorCode.INVALID_GROUPING) * 1000;
+      this.#windowing =
+        this.windowTime === 'event'
+          ? new EventWindows(plan, ms, (allowedLateness ?? 0) * 1000, onWindow, (series, value, t) =>
+              this.#onLate(series, value, t),
+            )
+          : new ArrivalWindows(plan, ms, onWindow);
+    } else {
+      positiveInteger(batchSize, `MStream("${name}"): batchSize`, ErrorCode.INVALID_GROUPING);
+      this.#windowing = new CountBatches(plan, batchSize as number, onWindow);
+    }
   }
 
   /** Number of invalid elements dropped under `onInvalid: 'drop'`. */
   get invalidCount(): number {
-    return this.#invalidCount;
+    return this.#invalid;
+  }
+
+  /** The stream's counts so far: see {@link MStreamStats}. */
+  stats(): MStreamStats {
+    return {
+      in: this.#in,
+      out: this.#out,
+      invalid: this.#invalid,
+      late: this.#late,
+      invalidResults: this.#invalidResults,
+      windows: this.#windows,
+      series: this.#series.size,
+    };
   }
 
   /**
-   * Sends one value, like `write()` but faster and synchronous in its checks.
+   * Sends one value, like `write()` but synchronous in its checks and without building an
+   * element: the value goes straight into its group's state.
    *
-   * @returns `false` when the stream's buffers are full: wait for `'drain'` before sending more
-   * if you honour backpressure (as with `write()`).
+   * @returns `false` when this value closed a window whose output filled the readable side's
+   * buffer: wait for `'drain'` before sending more if you honour backpressure (as with
+   * `write()`).
    * @throws {@link MetrixError} `ERR_METRIX_INVALID_VALUE`, `ERR_METRIX_INVALID_TAGS` or
    * `ERR_METRIX_INVALID_TIME` for invalid input (nothing is sent); `ERR_METRIX_CLOSED` after
    * `end()`/`close()` or `destroy()`.
@@ -227,30 +306,30 @@ export class MStream extends Duplex {
         },
       );
     }
-    const element = this.#element(value, options?.tags, options?.time);
-    const head = this.#head;
-    // Straight into the grouping stage when nothing is queued ahead (order is kept) and it is not
-    // backed up (backpressure is kept); otherwise through write() and its buffering.
-    if (this.writableLength === 0 && head.writableLength === 0 && head.readableLength < head.readableHighWaterMark) {
-      head[kAccept](element);
-      return true;
-    }
-    return this.write(element);
+    const tags = options?.tags;
+    const time = options?.time;
+    // Writes queued ahead of this value go first: order is kept.
+    if (this.writableLength > 0) return this.write(time === undefined ? { value, tags } : { value, tags, time });
+    const series = this.#accept(value, tags, time);
+    this.#full = false;
+    this.#add(series, value, time);
+    if (!this.#full) return true;
+    this.#needDrain = true;
+    return false;
   }
 
   /**
    * Starts a timer. Its `stop()` sends the elapsed seconds × `scale` once and returns that value;
-   * it also supports `using`, which stops it at the end of the block, whether the block throws
-   * or not.
+   * tags known only at the end can be given to `stop({ tags })`. It also supports `using`, which
+   * stops it at the end of the block, whether the block throws or not.
    *
    * @example
    * ```ts
    * import { MStream, mean } from 'metrix-stream';
    * const latency = new MStream('latency', { agg: mean, windowSize: 10 });
-   * {
-   *   using _t = latency.timer({ scale: 1000 }); // milliseconds
-   *   await fetch('http://127.0.0.1:8080/');
-   * }
+   * const timer = latency.timer({ scale: 1000, tags: { route: '/home' } }); // milliseconds
+   * const res = await fetch('http://127.0.0.1:8080/');
+   * timer.stop({ tags: { status: res.status } });
    * ```
    */
   timer(options: TimerOptions = {}): MTimer {
@@ -267,14 +346,16 @@ export class MStream extends Duplex {
     if (tags !== undefined) normalizeTags(tags);
     const start = performance.now();
     let elapsed: number | undefined;
-    const stop = (): number => {
+    const stop = (stopOptions?: TimerStopOptions): number => {
       if (elapsed === undefined) {
         elapsed = ((performance.now() - start) / 1000) * scale;
-        this.send(elapsed, tags === undefined ? undefined : { tags });
+        const late = stopOptions?.tags;
+        const all = late === undefined ? tags : tags === undefined ? late : { ...tags, ...late };
+        this.send(elapsed, all === undefined ? undefined : { tags: all });
       }
       return elapsed;
     };
-    return { stop, [Symbol.dispose]: stop };
+    return { stop, [Symbol.dispose]: () => void stop() };
   }
 
   /**
@@ -346,66 +427,149 @@ export class MStream extends Duplex {
   }
 
   override _write(chunk: MStreamInput, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    let element: MElement;
+    this.#full = false;
     try {
-      element = this.#fromInput(chunk);
+      this.#writeOne(chunk);
     } catch (err) {
-      if (this.#dropInvalid) {
-        this.#invalidCount++;
-        this.emit('invalid', err);
-        callback();
-      } else {
+      if (!this.#dropInvalid || !MetrixError.is(err)) {
         callback(err as Error);
+        return;
       }
-      return;
+      this.#invalid++;
+      this.emit('invalid', err);
     }
-    const head = this.#head;
-    // As in send(): straight into the grouping stage when nothing is queued in it and it is not
-    // backed up, which skips its Writable machinery for piped input (measured +25% el/s);
-    // otherwise through its write() and backpressure.
-    if (head.writableLength === 0 && head.readableLength < head.readableHighWaterMark) {
-      head[kAccept](element);
-      callback();
-    } else if (head.write(element)) callback();
-    else head.once('drain', () => callback());
+    if (this.destroyed) return;
+    // Backpressure: a write whose output filled the readable side is held until it is read
+    // from. Only such a write: its push() cleared the readable's `reading` flag, so the next
+    // read calls _read(), which releases it. A write that pushed nothing is acknowledged at once
+    // (it added to a state, not to the buffer), also when the buffer is full.
+    if (this.#full) this.#heldWrite = callback;
+    else callback();
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    // 'finish' waits until the last aggregate has been handed to the readable side.
-    this.#finalCallback = callback;
-    this.#pipeline.end();
+    try {
+      this.#windowing.flush();
+    } catch (err) {
+      callback(err as Error);
+      return;
+    }
+    if (this.destroyed) return;
+    this.push(null);
+    callback();
   }
 
   override _read(): void {
-    if (this.#pipeline.isPaused()) this.#pipeline.resume();
+    const held = this.#heldWrite;
+    if (held !== undefined) {
+      this.#heldWrite = undefined;
+      held();
+    }
+    if (this.#needDrain) {
+      this.#needDrain = false;
+      process.nextTick(() => this.emit('drain'));
+    }
   }
 
   override _destroy(error: Error | null, callback: (error: Error | null) => void): void {
-    this.#finalCallback = undefined;
-    // Destroying the pipeline destroys every stage: the window timer is cleared.
-    this.#head.destroy();
-    this.#pipeline.destroy();
+    this.#windowing.destroy();
+    this.#heldWrite = undefined;
     callback(error);
   }
 
-  #fromInput(chunk: MStreamInput): MElement {
-    if (typeof chunk === 'number') return this.#element(chunk, undefined, undefined);
-    if (chunk instanceof MElement) {
-      if (!this.#hasDefaultTags) return chunk;
-      return new MElement(chunk.name, chunk.value, { tags: this.#tags.normalize(chunk.tags), time: chunk.time });
+  /** groupByKey: validates one written chunk and resolves its series, then adds it. */
+  #writeOne(chunk: MStreamInput): void {
+    if (typeof chunk === 'number') {
+      this.#add(this.#accept(chunk, undefined, undefined), chunk, undefined);
+    } else if (chunk instanceof MElement) {
+      // An MElement was validated when it was made.
+      this.#add(this.#series.resolveNormalized(chunk.tags, chunk.key), chunk.value, chunk.time);
+    } else if (chunk !== null && typeof chunk === 'object' && 'value' in chunk) {
+      const { value, tags, time } = chunk;
+      this.#add(this.#accept(value, tags ?? undefined, time), value, time);
+    } else {
+      throw new MetrixError(
+        ErrorCode.INVALID_ELEMENT,
+        `MStream("${this.name}") accepts a number, an MElement or { value, tags?, time? }, got ${describe(chunk)}`,
+        { input: chunk },
+      );
     }
-    if (chunk !== null && typeof chunk === 'object' && 'value' in chunk) {
-      return this.#element(chunk.value, chunk.tags ?? undefined, chunk.time);
-    }
-    throw new MetrixError(
-      ErrorCode.INVALID_ELEMENT,
-      `MStream("${this.name}") accepts a number, an MElement or { value, tags?, time? }, got ${describe(chunk)}`,
-      { input: chunk },
-    );
   }
 
-  #element(value: number, tags: TagsInput | undefined, time: number | undefined): MElement {
-    const merged: Tags = tags == null ? markNormalized(this.defaultTags, this.#defaultKey) : this.#tags.normalize(tags);
-    return new MElement(this.name, value, time === undefined ? { tags: merged } : { tags: merged, time });
+  /** Validates a value and its time, and resolves its tags to a series: the one check on the way in. */
+  #accept(value: unknown, tags: TagsInput | undefined, time: unknown): Series {
+    // `v - v` is 0 only for a finite number (NaN for NaN and ±Infinity).
+    if (typeof value !== 'number' || value - value !== 0) {
+      throw new MetrixError(
+        ErrorCode.INVALID_VALUE,
+        `value of metric "${this.name}" must be a finite number, got ${describe(value)}`,
+        { input: value },
+      );
+    }
+    if (time !== undefined && !isValidTime(time)) {
+      throw new MetrixError(
+        ErrorCode.INVALID_TIME,
+        `time of metric "${this.name}" must be a number of milliseconds since the epoch within ±8.64e15, got ${describe(time)}`,
+        { input: time },
+      );
+    }
+    return tags == null ? this.#series.defaultSeries : this.#series.resolve(tags);
+  }
+
+  /** windowByTime / batchByCount: folds the value into its window's state. */
+  #add(series: Series, value: number, time: number | undefined): void {
+    this.#in++;
+    this.#windowing.add(series, value, time);
+  }
+
+  /** dropEmpty, aggregate × zipAggs, flatten: one closed window to its elements. */
+  #onWindow(window: MetricWindow): void {
+    // Between windows no accumulation holds a series of the table: the moment to bound it.
+    this.#series.trim();
+    if (window.count === 0 || this.destroyed) return;
+    this.#windows++;
+    const aggregators = this.#aggregators;
+    const names = this.#outputNames;
+    try {
+      for (let i = 0; i < aggregators.length; i++) {
+        aggregateWindow(window, aggregators[i] as Aggregator, names[i] as string, this.#push, this.#reportInvalid);
+      }
+    } catch (err) {
+      // An aggregation function of the user's threw: the stream fails with its error, unchanged.
+      this.destroy(err as Error);
+    }
+  }
+
+  readonly #push = (element: MElement): void => {
+    this.#out++;
+    if (!this.push(element)) this.#full = true;
+  };
+
+  readonly #reportInvalid = (error: MetrixError): void => {
+    this.#invalidResults++;
+    this.emit('invalidResult', error);
+  };
+
+  #onLate(series: Series, value: number, time: number): void {
+    this.#late++;
+    this.emit(
+      'late',
+      new MetrixError(
+        ErrorCode.LATE_ELEMENT,
+        `MStream("${this.name}"): a value at ${new Date(time).toISOString()} arrived after its window had closed (tags {${series.key}}); it is counted, not merged`,
+        { input: { value, tags: series.tags, time } },
+      ),
+    );
   }
 }
+
+// `await using mstream = new MStream(…)` closes it at the end of the block, losing nothing;
+// readable-stream's own disposal would destroy it. (Its types declare the member `never`, which
+// `await using` accepts, so it is set here rather than declared in the class.)
+Object.defineProperty(MStream.prototype, Symbol.asyncDispose, {
+  value(this: MStream): Promise<void> {
+    return this.close();
+  },
+  writable: true,
+  configurable: true,
+});

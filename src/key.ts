@@ -1,5 +1,5 @@
 import { setOwn } from './internal/setOwn.js';
-import type { Tags } from './MElement.js';
+import type { Tags } from './Tags.js';
 import { ErrorCode, MetrixError } from './MetrixError.js';
 
 // `\`, `:` and `|` are the format's syntax; escaping them (and only them) keeps the readable

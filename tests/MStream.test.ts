@@ -216,8 +216,12 @@ t.test('MStream: close() flushes the partial batch, is idempotent and resolves o
 });
 
 t.test('MStream: close() rejects when the stream is destroyed first', async (t) => {
-  const m = new MStream('m', { agg: sum, batchSize: 10 });
-  m.cork(); // keep end() from finishing at once
+  // Nobody reads, so the second write is held (its output filled the readable side) and end()
+  // cannot finish before destroy().
+  const m = new MStream('m', { agg: sum, batchSize: 1, highWaterMark: 1 });
+  m.write(1);
+  m.write(2);
+  m.write(3);
   const closing = m.close();
   m.destroy();
   await t.rejects(closing, { code: ErrorCode.CLOSED });

@@ -1,4 +1,4 @@
-import type { Tags } from '../MElement.js';
+import type { Tags } from '../Tags.js';
 import { ErrorCode, MetrixError } from '../MetrixError.js';
 import { describe } from './describe.js';
 import { setOwn } from './setOwn.js';

@@ -34,3 +34,11 @@ export function streamOptions(options: { highWaterMark?: number } | undefined): 
   }
   return { objectMode: true, highWaterMark: hwm };
 }
+
+/** The largest |time| a `Date` can hold, in ms since the epoch (±273,790 years). */
+export const MAX_TIME_MS = 8.64e15;
+
+/** Whether `t` is a usable element time: a number of ms since the epoch that a `Date` can hold. */
+export function isValidTime(t: unknown): t is number {
+  return typeof t === 'number' && t >= -MAX_TIME_MS && t <= MAX_TIME_MS;
+}

@@ -1,0 +1,30 @@
+import type { Tags } from '../Tags.js';
+import type { WindowGroup } from './WindowGroup.js';
+
+/**
+ * One series of a stream: a distinct tag set, its key (see {@link keyFromTags}) and its frozen
+ * tags. A {@link SeriesTable} makes one per key and keeps it from one window or batch to the
+ * next, so a tag set seen again costs a lookup, not a new key and a new tags object.
+ */
+export class Series {
+  /** The tag key, `keyFromTags(tags)`. */
+  readonly key: string;
+  /** The frozen tags of the series. */
+  readonly tags: Tags;
+  /**
+   * The group this series has in the accumulation it was last added to, and that accumulation:
+   * a one-entry cache that makes adding a value one comparison in the common case (one open
+   * window or batch). Owned by {@link Accumulation}.
+   * @internal
+   */
+  lastGroup: WindowGroup | undefined = undefined;
+  /** @internal */
+  lastOwner: object | undefined = undefined;
+  /** The {@link SeriesTable} epoch in which it was last resolved. @internal */
+  seen = 0;
+
+  constructor(key: string, tags: Tags) {
+    this.key = key;
+    this.tags = tags;
+  }
+}
