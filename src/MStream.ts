@@ -7,6 +7,8 @@ import { ArrivalWindows } from './engine/ArrivalWindows.js';
 import { aggregateWindow } from './engine/aggregateWindow.js';
 import { CountBatches } from './engine/CountBatches.js';
 import { EventWindows } from './engine/EventWindows.js';
+import { addChunk, checkTime, checkValue } from './engine/KeyedValue.js';
+import { lateError } from './engine/lateError.js';
 import type { MetricWindow } from './engine/MetricWindow.js';
 import type { Series } from './engine/Series.js';
 import { SeriesTable } from './engine/SeriesTable.js';
@@ -15,8 +17,8 @@ import { describe } from './internal/describe.js';
 import { type AggSpec, parseAgg } from './internal/parseAgg.js';
 import { settled } from './internal/settled.js';
 import { normalizeTags } from './internal/tags.js';
-import { isValidTime, positiveInteger, positiveNumber } from './internal/validate.js';
-import { MElement } from './MElement.js';
+import { positiveInteger, positiveNumber } from './internal/validate.js';
+import type { MElement } from './MElement.js';
 import { ErrorCode, MetrixError } from './MetrixError.js';
 import type { Tags, TagsInput } from './Tags.js';
 
@@ -310,7 +312,9 @@ export class MStream extends Duplex {
     const time = options?.time;
     // Writes queued ahead of this value go first: order is kept.
     if (this.writableLength > 0) return this.write(time === undefined ? { value, tags } : { value, tags, time });
-    const series = this.#accept(value, tags, time);
+    checkValue(value, this.name);
+    checkTime(time, this.name);
+    const series = tags == null ? this.#series.defaultSeries : this.#series.resolve(tags);
     this.#full = false;
     this.#add(series, value, time);
     if (!this.#full) return true;
@@ -429,7 +433,7 @@ export class MStream extends Duplex {
   override _write(chunk: MStreamInput, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.#full = false;
     try {
-      this.#writeOne(chunk);
+      addChunk(this.#series, chunk, this.name, this.#add);
     } catch (err) {
       if (!this.#dropInvalid || !MetrixError.is(err)) {
         callback(err as Error);
@@ -477,50 +481,11 @@ export class MStream extends Duplex {
     callback(error);
   }
 
-  /** groupByKey: validates one written chunk and resolves its series, then adds it. */
-  #writeOne(chunk: MStreamInput): void {
-    if (typeof chunk === 'number') {
-      this.#add(this.#accept(chunk, undefined, undefined), chunk, undefined);
-    } else if (chunk instanceof MElement) {
-      // An MElement was validated when it was made.
-      this.#add(this.#series.resolveNormalized(chunk.tags, chunk.key), chunk.value, chunk.time);
-    } else if (chunk !== null && typeof chunk === 'object' && 'value' in chunk) {
-      const { value, tags, time } = chunk;
-      this.#add(this.#accept(value, tags ?? undefined, time), value, time);
-    } else {
-      throw new MetrixError(
-        ErrorCode.INVALID_ELEMENT,
-        `MStream("${this.name}") accepts a number, an MElement or { value, tags?, time? }, got ${describe(chunk)}`,
-        { input: chunk },
-      );
-    }
-  }
-
-  /** Validates a value and its time, and resolves its tags to a series: the one check on the way in. */
-  #accept(value: unknown, tags: TagsInput | undefined, time: unknown): Series {
-    // `v - v` is 0 only for a finite number (NaN for NaN and ±Infinity).
-    if (typeof value !== 'number' || value - value !== 0) {
-      throw new MetrixError(
-        ErrorCode.INVALID_VALUE,
-        `value of metric "${this.name}" must be a finite number, got ${describe(value)}`,
-        { input: value },
-      );
-    }
-    if (time !== undefined && !isValidTime(time)) {
-      throw new MetrixError(
-        ErrorCode.INVALID_TIME,
-        `time of metric "${this.name}" must be a number of milliseconds since the epoch within ±8.64e15, got ${describe(time)}`,
-        { input: time },
-      );
-    }
-    return tags == null ? this.#series.defaultSeries : this.#series.resolve(tags);
-  }
-
   /** windowByTime / batchByCount: folds the value into its window's state. */
-  #add(series: Series, value: number, time: number | undefined): void {
+  readonly #add = (series: Series, value: number, time: number | undefined): void => {
     this.#in++;
     this.#windowing.add(series, value, time);
-  }
+  };
 
   /** dropEmpty, aggregate × zipAggs, flatten: one closed window to its elements. */
   #onWindow(window: MetricWindow): void {
@@ -552,14 +517,7 @@ export class MStream extends Duplex {
 
   #onLate(series: Series, value: number, time: number): void {
     this.#late++;
-    this.emit(
-      'late',
-      new MetrixError(
-        ErrorCode.LATE_ELEMENT,
-        `MStream("${this.name}"): a value at ${new Date(time).toISOString()} arrived after its window had closed (tags {${series.key}}); it is counted, not merged`,
-        { input: { value, tags: series.tags, time } },
-      ),
-    );
+    this.emit('late', lateError(`MStream("${this.name}")`, series, value, time));
   }
 }
 

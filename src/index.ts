@@ -5,6 +5,12 @@
 export type { AggFunc } from './aggregators/AggFunc.js';
 export { count, first, last, max, mean, median, min, stdev, sum, variance } from './aggregators/builtins.js';
 export { percentile } from './aggregators/percentile.js';
+export type { AggregationPlan } from './engine/AggregationPlan.js';
+export type { KeyedValue } from './engine/KeyedValue.js';
+export type { MetricWindow } from './engine/MetricWindow.js';
+export type { Series } from './engine/Series.js';
+export type { SeriesTableOptions } from './engine/SeriesTable.js';
+export type { WindowGroup } from './engine/WindowGroup.js';
 export { keyFromTags, tagsFromKey } from './key.js';
 export {
   type AddMSinkOptions,
@@ -26,9 +32,11 @@ export {
   MStream,
   type MStreamInput,
   type MStreamOptions,
+  type MStreamStats,
   type MTimer,
   type SendOptions,
   type TimerOptions,
+  type TimerStopOptions,
 } from './MStream.js';
 export { LineParser, type LineParserOptions, type MalformedLineInput } from './parsers/LineParser.js';
 export type { ParsedElement } from './parsers/ParsedElement.js';
@@ -55,7 +63,8 @@ export { aggregate } from './stages/aggregate.js';
 export { batchByCount } from './stages/batchByCount.js';
 export { dropEmpty } from './stages/dropEmpty.js';
 export { flatten } from './stages/flatten.js';
-export { groupByKey } from './stages/groupByKey.js';
-export { type ElementBatch, ElementGroup, type GroupedElements, type StageOptions } from './stages/types.js';
-export { windowByTime } from './stages/windowByTime.js';
+export { type GroupByKeyOptions, groupByKey } from './stages/groupByKey.js';
+export type { StageOptions } from './stages/StageOptions.js';
+export { type WindowByTimeOptions, windowByTime } from './stages/windowByTime.js';
+export type { WindowStageOptions } from './stages/windowingStage.js';
 export { type ZipBranch, zipAggs } from './stages/zipAggs.js';

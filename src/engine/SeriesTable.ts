@@ -66,15 +66,17 @@ export class SeriesTable {
   }
 
   /**
-   * Keeps the table bounded: called between windows. When more than `maxRetained` series are
-   * kept, forgets those not resolved since the last call (all of them if that is not enough).
+   * Keeps the table bounded: called when a window or batch closes. When more than `maxRetained`
+   * series are kept, forgets those not resolved since the previous call. Every series in an open
+   * window was resolved since then, so none of them is forgotten (a forgotten one would come back
+   * as a second series of the same key); the table may so exceed `maxRetained` by what one window
+   * holds, which its states hold anyway.
    */
   trim(): void {
     this.#epoch++;
     if (this.#byKey.size <= this.#maxRetained) return;
     const recent = this.#epoch - 1;
-    for (const [key, series] of this.#byKey) if (series.seen !== recent) this.#byKey.delete(key);
-    if (this.#byKey.size > this.#maxRetained) this.#byKey.clear();
+    for (const [key, series] of this.#byKey) if (series.seen < recent) this.#byKey.delete(key);
   }
 
   #lookup(key: string, tags: Tags): Series {

@@ -1,36 +1,46 @@
 import type { TransformCallback } from 'node:stream';
 import { Transform } from 'readable-stream';
-import type { AggFunc } from '../aggregators/AggFunc.js';
+import { type AggFunc, toAggregator } from '../aggregators/AggFunc.js';
+import type { Aggregator } from '../aggregators/Aggregator.js';
+import { aggregateWindow } from '../engine/aggregateWindow.js';
+import type { MetricWindow } from '../engine/MetricWindow.js';
 import { describe } from '../internal/describe.js';
 import { streamOptions } from '../internal/validate.js';
-import { MElement } from '../MElement.js';
+import type { MElement } from '../MElement.js';
 import { ErrorCode, MetrixError } from '../MetrixError.js';
-import type { GroupedElements, StageOptions } from './types.js';
+import type { StageOptions } from './StageOptions.js';
 
 /**
- * Aggregates each group of a batch into one element named `name`.
+ * Reads one aggregation from each window: for every {@link MetricWindow} it receives, emits one
+ * array with one {@link MElement} per group, in group (first-seen) order, named `name`, with the
+ * group's tags and the window's time. An empty window gives an empty array.
  *
- * For every {@link GroupedElements} it receives, emits one array with one {@link MElement} per
- * group, in group order: `fn(group.values)` as value, the group's tags, the batch's time. An
- * empty grouping gives an empty array.
+ * `fn` is an aggregation function (a built-in reads its state kind, which the window must keep:
+ * give the window stage the same `agg`; a function of your own reads the values, which a window
+ * made without `agg` keeps) or an {@link Aggregator}.
  *
- * An error thrown by `fn` is passed to `'error'` unchanged. A result that is not a finite number
- * fails the stage with `ERR_METRIX_INVALID_AGG_RESULT`.
+ * A result that is not a finite number (an overflowing sum) gives no element for that group: the
+ * stage emits `'invalidResult'` with an `ERR_METRIX_INVALID_AGG_RESULT` error and goes on. An
+ * error thrown by `fn` is passed to `'error'` unchanged.
  *
- * `{ groups: [x: [1, 2], y: [5]] }` with `sum` → `[m.sum{x}=3, m.sum{y}=5]`
+ * `W{ x: [1, 2], y: [5] }` with `sum` → `[m.sum{x}=3, m.sum{y}=5]`
  *
  * @param name - Name of the aggregated elements, e.g. `'latency.p99'`.
- * @param fn - The aggregation function.
+ * @param fn - The aggregation function, or an {@link Aggregator}.
  * @throws {@link MetrixError} `ERR_METRIX_INVALID_NAME` for an empty name,
- * `ERR_METRIX_INVALID_AGG` when `fn` is not a function.
+ * `ERR_METRIX_INVALID_AGG` when `fn` is neither.
  * @example
  * ```ts
  * import { aggregate, batchByCount, flatten, groupByKey, sum } from 'metrix-stream';
- * const sums = batchByCount(10).pipe(groupByKey()).pipe(aggregate('bytes.sum', sum)).pipe(flatten());
+ * const sums = groupByKey()
+ *   .pipe(batchByCount(10, { agg: sum }))
+ *   .pipe(aggregate('bytes.sum', sum))
+ *   .pipe(flatten());
  * ```
- * @see {@link groupByKey} before it; {@link zipAggs} for several aggregations; {@link flatten}.
+ * @see {@link windowByTime} and {@link batchByCount} before it; {@link zipAggs} for several
+ * aggregations; {@link flatten}.
  */
-export function aggregate(name: string, fn: AggFunc, options?: StageOptions): Transform {
+export function aggregate(name: string, fn: AggFunc | Aggregator, options?: StageOptions): Transform {
   if (typeof name !== 'string' || name.length === 0) {
     throw new MetrixError(
       ErrorCode.INVALID_NAME,
@@ -40,38 +50,40 @@ export function aggregate(name: string, fn: AggFunc, options?: StageOptions): Tr
       },
     );
   }
-  if (typeof fn !== 'function') {
-    throw new MetrixError(ErrorCode.INVALID_AGG, `aggregate(name, fn): fn must be a function, got ${describe(fn)}`, {
-      input: fn,
-    });
-  }
-  return new Transform({
+  const aggregator = asAggregator(name, fn);
+  const stage: Transform = new Transform({
     ...streamOptions(options),
-    transform(grouped: GroupedElements, _encoding: BufferEncoding, callback: TransformCallback) {
-      const { groups, time } = grouped;
-      const out = new Array<MElement>(groups.length);
-      for (let i = 0; i < groups.length; i++) {
-        const group = groups[i] as GroupedElements['groups'][number];
-        let value: unknown;
-        try {
-          value = fn(group.values);
-        } catch (err) {
-          callback(err as Error);
-          return;
-        }
-        if (typeof value !== 'number' || !Number.isFinite(value)) {
-          callback(
-            new MetrixError(
-              ErrorCode.INVALID_AGG_RESULT,
-              `aggregation "${name}" returned ${describe(value)} for tags {${group.key}}; it must return a finite number`,
-              { input: value },
-            ),
-          );
-          return;
-        }
-        out[i] = new MElement(name, value, { tags: group.tags, time });
+    transform(window: MetricWindow, _encoding: BufferEncoding, callback: TransformCallback) {
+      const out: MElement[] = [];
+      try {
+        aggregateWindow(
+          window,
+          aggregator,
+          name,
+          (element) => out.push(element),
+          (error) => stage.emit('invalidResult', error),
+        );
+      } catch (err) {
+        callback(err as Error);
+        return;
       }
       callback(null, out);
     },
   });
+  return stage;
+}
+
+function asAggregator(name: string, fn: unknown): Aggregator {
+  if (typeof fn === 'function') return toAggregator(name, fn as AggFunc);
+  const a = fn as Partial<Aggregator> | null;
+  if (a !== null && typeof a === 'object' && typeof a.result === 'function' && typeof a.state?.add === 'function') {
+    return a as Aggregator;
+  }
+  throw new MetrixError(
+    ErrorCode.INVALID_AGG,
+    `aggregate(name, fn): fn must be a function or an Aggregator, got ${describe(fn)}`,
+    {
+      input: fn,
+    },
+  );
 }

@@ -1,57 +1,38 @@
-import type { TransformCallback } from 'node:stream';
-import { Transform } from 'readable-stream';
-import { type GroupingStage, kAccept } from '../internal/accept.js';
-import { positiveInteger, streamOptions } from '../internal/validate.js';
-import type { MElement } from '../MElement.js';
+import type { Transform } from 'readable-stream';
+import { CountBatches } from '../engine/CountBatches.js';
+import { positiveInteger } from '../internal/validate.js';
 import { ErrorCode } from '../MetrixError.js';
-import type { ElementBatch, StageOptions } from './types.js';
+import { type WindowStageOptions, windowingStage, windowPlan } from './windowingStage.js';
 
 /**
- * Groups successive elements into arrays of `size`.
+ * Folds successive values into batches of `size` and emits each as a {@link MetricWindow}: per
+ * series (tag set), in first-seen order, the states its aggregations read (or the values, when
+ * no `agg` is given).
  *
- * Emits an array as soon as it holds `size` elements; at end of input, emits the remainder (the
- * last batch can have fewer than `size` elements, and is not emitted when it would be empty).
- * Empty input gives no output. Order is kept.
+ * Input: {@link KeyedValue}s from {@link groupByKey}, or elements (numbers, {@link MElement}s,
+ * `{ value, tags?, time? }`), whose tags the stage resolves itself.
  *
- * `a b c d e` with `size = 2` → `[a, b] [c, d] [e]`
+ * Emits a batch as soon as it holds `size` values; at end of input, emits the remainder (the last
+ * batch can hold fewer than `size` values, and is not emitted when it would be empty). Empty
+ * input gives no output. A batch's `time` is its last element's own time when it had one,
+ * otherwise the time the batch was completed.
  *
- * @param size - Elements per batch, an integer ≥ 1.
- * @throws {@link MetrixError} `ERR_METRIX_INVALID_GROUPING` when `size` is not a positive integer.
+ * `a b c d e` with `size = 2` → `B[a, b] B[c, d] B[e]`
+ *
+ * @param size - Values per batch, an integer ≥ 1.
+ * @throws {@link MetrixError} `ERR_METRIX_INVALID_GROUPING` when `size` is not a positive
+ * integer; `ERR_METRIX_INVALID_AGG` for a bad `agg`.
  * @example
  * ```ts
  * import { Readable } from 'node:stream';
- * import { batchByCount, MElement } from 'metrix-stream';
- * const batches = Readable.from([1, 2, 3].map((v) => new MElement('m', v))).pipe(batchByCount(2));
- * for await (const batch of batches) console.log(batch.length); // 2, then 1
+ * import { batchByCount, sum } from 'metrix-stream';
+ * const batches = Readable.from([1, 2, 3]).pipe(batchByCount(2, { agg: sum }));
+ * for await (const batch of batches) console.log(batch.count); // 2, then 1
  * ```
- * @see {@link windowByTime} to group by time instead; {@link groupByKey}, the next stage.
+ * @see {@link windowByTime} to group by time instead; {@link aggregate} to read the batches.
  */
-export function batchByCount(size: number, options?: StageOptions): Transform {
+export function batchByCount(size: number, options: WindowStageOptions = {}): Transform {
   positiveInteger(size, 'batchByCount(size): size', ErrorCode.INVALID_GROUPING);
-  let batch: MElement[] = [];
-  const stage = new Transform({
-    ...streamOptions(options),
-    transform(element: MElement, _encoding: BufferEncoding, callback: TransformCallback) {
-      accept(element);
-      callback();
-    },
-    flush(this: Transform, callback: TransformCallback) {
-      if (batch.length > 0) {
-        const rest: ElementBatch = batch;
-        batch = [];
-        this.push(rest);
-      }
-      callback();
-    },
-  }) as GroupingStage;
-  function accept(element: MElement): void {
-    batch.push(element);
-    if (batch.length === size) {
-      const full: ElementBatch = batch;
-      batch = [];
-      stage.push(full);
-    }
-  }
-  stage[kAccept] = accept;
-  return stage;
+  const plan = windowPlan(options.agg);
+  return windowingStage(options, 'batchByCount', (emit) => new CountBatches(plan, size, emit));
 }

@@ -1,7 +1,7 @@
 import type { TransformCallback } from 'node:stream';
 import { Transform } from 'readable-stream';
 import { streamOptions } from '../internal/validate.js';
-import type { StageOptions } from './types.js';
+import type { StageOptions } from './StageOptions.js';
 
 /**
  * Emits each item of each array it receives, one by one, in order; nested arrays (such as the

@@ -1,64 +1,68 @@
 import type { TransformCallback } from 'node:stream';
 import { Transform } from 'readable-stream';
+import { type AddValue, addChunk, type KeyedValue } from '../engine/KeyedValue.js';
+import { SeriesTable } from '../engine/SeriesTable.js';
+import { normalizeTags } from '../internal/tags.js';
 import { streamOptions } from '../internal/validate.js';
-import type { MElement } from '../MElement.js';
-import { type ElementBatch, ElementGroup, type GroupedElements, type StageOptions } from './types.js';
+import type { TagsInput } from '../Tags.js';
+import type { StageOptions } from './StageOptions.js';
 
-/**
- * Splits each batch into groups of elements that share a tag set (their {@link MElement.key}).
- *
- * Emits one {@link GroupedElements} per batch: the groups in the order each key was first seen,
- * each group's elements in arrival order, and the batch's time stamp — the window end for a time
- * window, otherwise the time of the batch's last element (the current time for an empty batch).
- *
- * `[a{x}, b{y}, c{x}]` → `{ groups: [x: [a, c], y: [b]] }`
- *
- * @example
- * ```ts
- * import { batchByCount, groupByKey } from 'metrix-stream';
- * const grouped = batchByCount(100).pipe(groupByKey());
- * grouped.on('data', ({ groups }) => console.log(groups.map((g) => g.key)));
- * ```
- * @see {@link batchByCount} and {@link windowByTime} before it; {@link aggregate} after it.
- */
-export function groupByKey(options?: StageOptions): Transform {
-  return new Transform({
-    ...streamOptions(options),
-    transform(batch: ElementBatch, _encoding: BufferEncoding, callback: TransformCallback) {
-      const n = batch.length;
-      const time = batch.time ?? (n > 0 ? (batch[n - 1] as MElement).time : Date.now());
-      const grouped: GroupedElements = { time, groups: n > 0 ? groupElements(batch) : [] };
-      callback(null, grouped);
-    },
-  });
+/** Options of {@link groupByKey}. */
+export interface GroupByKeyOptions extends StageOptions {
+  /** Tags given to every element; an element's own tags override and extend them. */
+  defaultTags?: TagsInput;
+  /** Series (tag sets) kept from one window to the next; see {@link SeriesTableOptions}. */
+  maxRetained?: number;
 }
 
-/** Groups a non-empty array by key, first-seen order; exported for tests and benchmarks. */
-export function groupElements(batch: readonly MElement[]): ElementGroup[] {
-  const n = batch.length;
-  const firstKey = (batch[0] as MElement).key;
-  let i = 1;
-  // Common case first: one tag set for the whole batch needs no map and no copy.
-  while (i < n && (batch[i] as MElement).key === firstKey) i++;
-  if (i === n) return [new ElementGroup(firstKey, (batch[0] as MElement).tags, batch as MElement[])];
-
-  const first = new ElementGroup(firstKey, (batch[0] as MElement).tags, batch.slice(0, i));
-  const groups = [first];
-  const byKey = new Map<string, ElementGroup>([[firstKey, first]]);
-  let last = first;
-  for (; i < n; i++) {
-    const element = batch[i] as MElement;
-    const key = element.key;
-    if (key !== last.key) {
-      let group = byKey.get(key);
-      if (group === undefined) {
-        group = new ElementGroup(key, element.tags, []);
-        byKey.set(key, group);
-        groups.push(group);
+/**
+ * Validates each element and resolves its tag set to its {@link Series} — one object per
+ * distinct tag set (its key and frozen tags), kept from one window to the next in a bounded
+ * table — and emits a {@link KeyedValue} `{ series, value, time }` per element, in order. The
+ * window stages ({@link windowByTime}, {@link batchByCount}) then fold each value into its
+ * series' state.
+ *
+ * Input: numbers, {@link MElement}s or `{ value, tags?, time? }` objects. An invalid one fails
+ * the stage with its code (`ERR_METRIX_INVALID_VALUE`, `…_TAGS`, `…_TIME`, `…_ELEMENT`).
+ *
+ * `a{x} b{y} c{x}` → `(x, a) (y, b) (x, c)`, where both `x` are the same Series object
+ *
+ * @throws {@link MetrixError} `ERR_METRIX_INVALID_TAGS` for bad `defaultTags`.
+ * @example
+ * ```ts
+ * import { batchByCount, groupByKey, sum } from 'metrix-stream';
+ * const batches = groupByKey({ defaultTags: { host: 'a' } }).pipe(batchByCount(100, { agg: sum }));
+ * ```
+ * @see {@link windowByTime} and {@link batchByCount} after it; {@link keyFromTags} for the key.
+ */
+export function groupByKey(options: GroupByKeyOptions = {}): Transform {
+  const table = new SeriesTable(
+    normalizeTags(options.defaultTags),
+    options.maxRetained === undefined ? {} : { maxRetained: options.maxRetained },
+  );
+  let stage: Transform;
+  const emit: AddValue = (series, value, time) => {
+    const keyed: KeyedValue = { series, value, time };
+    stage.push(keyed);
+  };
+  let sinceTrim = 0;
+  stage = new Transform({
+    ...streamOptions(options),
+    transform(chunk: unknown, _encoding: BufferEncoding, callback: TransformCallback) {
+      // Standing alone, the stage does not see windows close: it bounds its table every so often
+      // instead, keeping the series seen since the last time.
+      if (++sinceTrim === 4096) {
+        sinceTrim = 0;
+        table.trim();
       }
-      last = group;
-    }
-    last.elements.push(element);
-  }
-  return groups;
+      try {
+        addChunk(table, chunk, 'groupByKey', emit);
+      } catch (err) {
+        callback(err as Error);
+        return;
+      }
+      callback();
+    },
+  });
+  return stage;
 }

@@ -1,104 +1,87 @@
-import type { TransformCallback } from 'node:stream';
-import { Transform } from 'readable-stream';
-import { type GroupingStage, kAccept } from '../internal/accept.js';
-import { positiveNumber, streamOptions } from '../internal/validate.js';
-import type { MElement } from '../MElement.js';
-import { ErrorCode } from '../MetrixError.js';
-import type { ElementBatch, StageOptions } from './types.js';
+import type { Transform } from 'readable-stream';
+import { ArrivalWindows } from '../engine/ArrivalWindows.js';
+import { EventWindows } from '../engine/EventWindows.js';
+import { lateError } from '../engine/lateError.js';
+import { describe } from '../internal/describe.js';
+import { positiveNumber } from '../internal/validate.js';
+import { ErrorCode, MetrixError } from '../MetrixError.js';
+import { type WindowStageOptions, windowingStage, windowPlan } from './windowingStage.js';
+
+/** Options of {@link windowByTime}. */
+export interface WindowByTimeOptions extends WindowStageOptions {
+  /**
+   * Which time chooses a value's window: `'arrival'` (default), when it reaches the stage,
+   * windows closed by the clock; `'event'`, the element's own `time`, windows closed by a
+   * watermark (latest time seen minus `allowedLateness`).
+   */
+  windowTime?: 'arrival' | 'event';
+  /** With `windowTime: 'event'`: the lateness allowed, in **seconds** (≥ 0, default 0). */
+  allowedLateness?: number;
+}
 
 /**
- * Groups elements into tumbling windows of `seconds`, by arrival time.
+ * Folds values into tumbling windows of `seconds` and emits each closed window as a
+ * {@link MetricWindow}: per series (tag set), in first-seen order, the states its aggregations
+ * read (or the values, when no `agg` is given) — never the elements.
  *
- * Windows are aligned to the clock (`[k·w, (k+1)·w)` in milliseconds since the epoch), so they do
- * not drift with the time the stage was made. When a window's timer fires, the stage emits the
- * array of elements received since the previous emission — an empty array when none arrived —
- * with `time` set to the window's end. At end of input it clears its timer and emits the open
- * window when it holds any element, stamped with that window's end. If the event loop was blocked
- * past several window ends, one window is emitted for all of them and the next starts at the
- * current window.
+ * Input: {@link KeyedValue}s from {@link groupByKey}, or elements (numbers, {@link MElement}s,
+ * `{ value, tags?, time? }`), whose tags the stage resolves itself.
  *
- * The timer keeps the process alive only while the open window holds elements: a program that
- * stops sending gets its last window on time and then exits on its own; an idle one is never held
- * open. `destroy()` clears the timer.
+ * Arrival time (default): windows are aligned to the clock (`[k·w, (k+1)·w)` ms since the
+ * epoch), so they do not drift. A window closes when its timer fires or when a value arrives
+ * after its end (the clock is read every 64 values, so a producer that never yields still gets
+ * its windows closed on time); every window is emitted, an empty one (`count` 0) too; if the
+ * event loop was blocked past several window ends, one window is emitted for all of them. The
+ * timer keeps the process alive only while the open window holds values.
  *
- * `a b | c | (nothing) | d` → `[a, b] [c] [] [d]` (`|` marks a window end)
+ * Event time: a value goes to the window of its own time; a window closes once the watermark
+ * (latest time seen minus `allowedLateness`) passes its end; a value for a closed window is late:
+ * the stage emits `'late'` with an `ERR_METRIX_LATE_ELEMENT` error and does not merge it.
+ *
+ * At end of input, every open window that holds a value is emitted, in order. `destroy()` clears
+ * the timer.
+ *
+ * `a b | c | (nothing) | d` → `W[a, b] W[c] W[] W[d]` (`|` marks a window end)
  *
  * @param seconds - Window length in seconds, a positive number (fractions allowed).
  * @throws {@link MetrixError} `ERR_METRIX_INVALID_GROUPING` when `seconds` is not a positive
- * finite number.
+ * finite number; `ERR_METRIX_INVALID_ARGUMENT` for a bad option; `ERR_METRIX_INVALID_AGG` for a
+ * bad `agg`.
  * @example
  * ```ts
- * import { windowByTime, MElement } from 'metrix-stream';
- * const windows = windowByTime(10);
- * windows.on('data', (w) => console.log(w.length, 'elements until', new Date(w.time)));
- * windows.write(new MElement('requests', 1));
+ * import { windowByTime, sum } from 'metrix-stream';
+ * const windows = windowByTime(10, { agg: sum });
+ * windows.on('data', (w) => console.log(w.count, 'values until', new Date(w.end)));
+ * windows.write({ value: 1, tags: { route: '/' } });
  * windows.end(); // emits the open window at once
  * ```
- * @see {@link batchByCount} to group by count; {@link dropEmpty} to drop the empty windows.
+ * @see {@link batchByCount} to group by count; {@link dropEmpty} to drop the empty windows;
+ * {@link aggregate} to read them.
  */
-export function windowByTime(seconds: number, options?: StageOptions): Transform {
-  positiveNumber(seconds, 'windowByTime(seconds): seconds', ErrorCode.INVALID_GROUPING);
-  const windowMs = seconds * 1000;
-  let window: MElement[] = [];
-  let windowEnd = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-
-  const stage = new Transform({
-    ...streamOptions(options),
-    transform(element: MElement, _encoding: BufferEncoding, callback: TransformCallback) {
-      accept(element);
-      callback();
-    },
-    flush(this: Transform, callback: TransformCallback) {
-      stopTimer();
-      if (window.length > 0) emit();
-      callback();
-    },
-    destroy(error: Error | null, callback: (error: Error | null) => void) {
-      stopTimer();
-      window = [];
-      callback(error);
-    },
-  }) as GroupingStage;
-
-  function accept(element: MElement): void {
-    window.push(element);
-    // Only the first element of a window needs to make the timer hold the process open.
-    if (window.length === 1 && timer !== undefined) timer.ref();
+export function windowByTime(seconds: number, options: WindowByTimeOptions = {}): Transform {
+  const windowMs = positiveNumber(seconds, 'windowByTime(seconds): seconds', ErrorCode.INVALID_GROUPING) * 1000;
+  const { windowTime = 'arrival', allowedLateness = 0 } = options;
+  if (windowTime !== 'arrival' && windowTime !== 'event') {
+    throw new MetrixError(
+      ErrorCode.INVALID_ARGUMENT,
+      `windowByTime(seconds, options): windowTime must be 'arrival' or 'event', got ${describe(windowTime)}`,
+      { input: windowTime },
+    );
   }
-
-  function emit(): void {
-    const full: ElementBatch = window;
-    full.time = windowEnd;
-    window = [];
-    stage.push(full);
+  if (!(typeof allowedLateness === 'number' && allowedLateness >= 0 && allowedLateness < Infinity)) {
+    throw new MetrixError(
+      ErrorCode.INVALID_ARGUMENT,
+      `windowByTime(seconds, options): allowedLateness must be a number of seconds ≥ 0, got ${describe(allowedLateness)}`,
+      { input: allowedLateness },
+    );
   }
-
-  function schedule(now: number): void {
-    windowEnd = (Math.floor(now / windowMs) + 1) * windowMs;
-    timer = setTimeout(tick, windowEnd - now);
-    if (window.length === 0) timer.unref();
-  }
-
-  function tick(): void {
-    timer = undefined;
-    const now = Date.now();
-    // Timers may fire a fraction of a millisecond early (they round); never close a window early.
-    if (now < windowEnd) {
-      timer = setTimeout(tick, windowEnd - now);
-      if (window.length === 0) timer.unref();
-      return;
-    }
-    emit();
-    schedule(now);
-  }
-
-  function stopTimer(): void {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-  }
-
-  stage[kAccept] = accept;
-  schedule(Date.now());
+  const plan = windowPlan(options.agg);
+  const stage: Transform = windowingStage(options, 'windowByTime', (emit) =>
+    windowTime === 'event'
+      ? new EventWindows(plan, windowMs, allowedLateness * 1000, emit, (series, value, time) =>
+          stage.emit('late', lateError('windowByTime', series, value, time)),
+        )
+      : new ArrivalWindows(plan, windowMs, emit),
+  );
   return stage;
 }

@@ -3,7 +3,7 @@ import type { Duplex } from 'readable-stream';
 import { Transform } from 'readable-stream';
 import { streamOptions } from '../internal/validate.js';
 import { ErrorCode, MetrixError } from '../MetrixError.js';
-import type { StageOptions } from './types.js';
+import type { StageOptions } from './StageOptions.js';
 
 /** An object-mode Duplex that emits exactly one output for each input, like {@link aggregate}. */
 export type ZipBranch = Pick<Duplex, 'write' | 'end' | 'on' | 'destroy'>;

@@ -1,0 +1,5 @@
+/** Options every stage accepts. */
+export interface StageOptions {
+  /** Buffer size of each side, in objects (default: 16, Node's object-mode default). */
+  highWaterMark?: number;
+}
