@@ -5,7 +5,8 @@ import { parseRateLimit, rateLimitMs } from './internal/parseRateLimit.js';
 import { SinkLane, type SinkLaneHooks } from './internal/SinkLane.js';
 import { settled } from './internal/settled.js';
 import { positiveInteger, streamOptions } from './internal/validate.js';
-import type { MElement, TagsInput } from './MElement.js';
+import type { MCoordinatorStats, MetrixDeliveryError, SinkUndelivered } from './MCoordinatorStats.js';
+import { MElement, type Tags, type TagsInput } from './MElement.js';
 import { ErrorCode, MetrixError } from './MetrixError.js';
 import { MStream, type MTimer, type SendOptions, type TimerOptions } from './MStream.js';
 import { type MSinkLike, type ObjectWritable, toSink } from './sinks/toSink.js';
@@ -30,9 +31,38 @@ export interface MCoordinatorOptions {
   /**
    * What an element written to the coordinator with an unknown `name` does: `'error'` (default)
    * fails the coordinator with `ERR_METRIX_UNKNOWN_METRIC`; `'drop'` drops it, counts it in
-   * {@link MCoordinator.unknownCount} and emits `'unknown'` with that error.
+   * {@link MCoordinator.unknownCount} and emits `'unknown'` with that error. `{ create }`: a new
+   * stream is made on demand for a new name — by `write()`, `send()`, `timer()` and `time()` alike
+   * — up to `maxStreams` streams (see {@link MCoordinatorOnUnknown}).
    */
-  onUnknown?: 'error' | 'drop';
+  onUnknown?: 'error' | 'drop' | MCoordinatorOnUnknown;
+  /**
+   * The most streams the coordinator holds when `onUnknown: { create }` makes them on demand
+   * (streams given or added by hand count too; default `Infinity`). A new name beyond it is
+   * dropped, counted in `stats().dropped.cardinalityLimit` and reported by a
+   * `'cardinalityLimit'` event (an `ERR_METRIX_CARDINALITY_LIMIT`; a process warning, once,
+   * when nobody listens).
+   */
+  maxStreams?: number;
+  /**
+   * Longest time, in ms, a sink may owe an answer (a write not called back, a `'drain'` or its
+   * `'finish'`) without any sign of life before it is detached and reported as
+   * `ERR_METRIX_SINK_STALLED` (default 60 000; `Infinity`: never). A sign of life is a write
+   * callback, a `'drain'` or a `'retry'` event, so a network sink retrying an outage is not
+   * stalled. Also per sink, in `addMSink`.
+   */
+  stallTimeoutMs?: number;
+  /**
+   * Tags added to every element the streams produce, before it reaches the sinks; a stream's own
+   * tag of the same name wins. Input is routed unchanged.
+   */
+  defaultTags?: TagsInput | null;
+  /**
+   * Prepended to the name of every element the streams produce, before it reaches the sinks
+   * (`'app.'` turns `latency.mean` into `app.latency.mean`). Input is addressed by the streams'
+   * own names, without it.
+   */
+  prefix?: string;
   /**
    * What an invalid element written to the coordinator (not an object, a bad value, tags or
    * time) does: `'error'` (default) fails the coordinator with the validation error; `'drop'`
@@ -43,10 +73,33 @@ export interface MCoordinatorOptions {
   highWaterMark?: number;
 }
 
+/** The template of streams made on demand: see {@link MCoordinatorOptions.onUnknown}. */
+export interface MCoordinatorOnUnknown {
+  /**
+   * Makes the stream for a name no stream has yet; it must return a live MStream of exactly that
+   * name (else `ERR_METRIX_INVALID_ARGUMENT`). Its own error passes through unchanged.
+   */
+  create(name: string): MStream;
+}
+
 /** Options of {@link MCoordinator.addMSink}. */
 export interface AddMSinkOptions {
   /** Minimum seconds between two elements for this sink; default: the coordinator's single `rateLimit`. */
   rateLimit?: number | null;
+  /** This sink's stall timeout in ms; default: the coordinator's `stallTimeoutMs`. */
+  stallTimeoutMs?: number;
+}
+
+/** Options of {@link MCoordinator.close}. */
+export interface CloseOptions {
+  /**
+   * Deadline in ms from this call. When it passes, every sink that has not finished is detached
+   * and destroyed, and `close()` rejects with `ERR_METRIX_CLOSE_TIMEOUT` counting what each sink
+   * did not receive. Without it (and without `signal`), `close()` waits as long as delivery takes.
+   */
+  timeoutMs?: number;
+  /** Aborting it does what the deadline does, at once. */
+  signal?: AbortSignal;
 }
 
 /** What the coordinator's writable side accepts (an {@link MElement} fits too). */
@@ -136,14 +189,27 @@ export class MCoordinator extends Writable {
   readonly #sinks: ObjectWritable[] = [];
   readonly #defaultRateLimitMs: number;
   readonly #queueSize: number;
+  readonly #stallTimeoutMs: number;
   readonly #dropUnknown: boolean;
+  readonly #template: MCoordinatorOnUnknown | undefined;
+  readonly #maxStreams: number;
   readonly #dropInvalid: boolean;
+  readonly #defaultTags: Tags | undefined;
+  readonly #prefix: string;
   readonly #warned = new Set<string>();
   #unknownCount = 0;
   #invalidCount = 0;
+  #cardinalityCount = 0;
+  #elementsIn = 0;
+  #elementsOut = 0;
+  #noSinkCount = 0;
   #paused = false;
   #sinkError: MetrixError | undefined;
   #closing: Promise<void> | undefined;
+  /** Clears every deadline timer and signal listener that `close()` set. */
+  #deadlineCleanup: (() => void) | undefined;
+  /** Why the close deadline passed, once it has: what is left is counted, no longer sent. */
+  #deadlineWhy: string | undefined;
 
   constructor(options: MCoordinatorOptions = {}) {
     super(streamOptions(options ?? undefined));
@@ -159,6 +225,10 @@ export class MCoordinator extends Writable {
       sinkQueueSize = 16,
       onUnknown = 'error',
       onInvalid = 'error',
+      maxStreams = Number.POSITIVE_INFINITY,
+      stallTimeoutMs = 60_000,
+      defaultTags,
+      prefix = '',
     } = options;
     if (!Array.isArray(mstreams)) {
       throw new MetrixError(ErrorCode.INVALID_ARGUMENT, 'MCoordinator({ mstreams }) must be an array of MStream', {
@@ -170,21 +240,45 @@ export class MCoordinator extends Writable {
         input: msinks,
       });
     }
-    for (const [what, value] of [
-      ['onUnknown', onUnknown],
-      ['onInvalid', onInvalid],
-    ] as const) {
-      if (value !== 'error' && value !== 'drop') {
-        throw new MetrixError(ErrorCode.INVALID_ARGUMENT, `MCoordinator({ ${what} }) must be 'error' or 'drop'`, {
-          input: value,
-        });
-      }
+    const template = typeof onUnknown === 'object' && onUnknown !== null ? onUnknown : undefined;
+    if (
+      template !== undefined ? typeof template.create !== 'function' : onUnknown !== 'error' && onUnknown !== 'drop'
+    ) {
+      throw new MetrixError(
+        ErrorCode.INVALID_ARGUMENT,
+        "MCoordinator({ onUnknown }) must be 'error', 'drop' or { create(name) }",
+        { input: onUnknown },
+      );
+    }
+    if (onInvalid !== 'error' && onInvalid !== 'drop') {
+      throw new MetrixError(ErrorCode.INVALID_ARGUMENT, "MCoordinator({ onInvalid }) must be 'error' or 'drop'", {
+        input: onInvalid,
+      });
+    }
+    if (typeof prefix !== 'string') {
+      throw new MetrixError(
+        ErrorCode.INVALID_ARGUMENT,
+        `MCoordinator({ prefix }) must be a string, got ${describe(prefix)}`,
+        {
+          input: prefix,
+        },
+      );
     }
     const limits = parseRateLimit(rateLimit, msinks.length);
     this.#queueSize = positiveInteger(sinkQueueSize, 'MCoordinator({ sinkQueueSize })');
+    this.#stallTimeoutMs = stallTimeout(stallTimeoutMs, 'MCoordinator({ stallTimeoutMs })');
+    this.#maxStreams =
+      maxStreams === Number.POSITIVE_INFINITY
+        ? maxStreams
+        : positiveInteger(maxStreams, 'MCoordinator({ maxStreams })');
     this.#defaultRateLimitMs = limits.defaultMs;
     this.#dropUnknown = onUnknown === 'drop';
+    this.#template = template;
     this.#dropInvalid = onInvalid === 'drop';
+    this.#prefix = prefix;
+    // Validated and normalised once, through the element constructor's own rules.
+    const tags = defaultTags == null ? undefined : new MElement('defaultTags', 0, { tags: defaultTags, time: 0 }).tags;
+    this.#defaultTags = tags === undefined || Object.keys(tags).length === 0 ? undefined : tags;
     // Validate everything before attaching listeners, so a throwing constructor leaves the
     // caller's streams and sinks untouched.
     const names = new Set<string>();
@@ -197,7 +291,7 @@ export class MCoordinator extends Writable {
     if (new Set(sinks).size !== sinks.length) throw sameSinkTwice();
     for (const mstream of mstreams) this.#attachMStream(mstream);
     sinks.forEach((sink, i) => {
-      this.#attachSink(sink, limits.perSink[i] as number);
+      this.#attachSink(sink, limits.perSink[i] as number, this.#stallTimeoutMs);
     });
   }
 
@@ -219,6 +313,45 @@ export class MCoordinator extends Writable {
   /** Elements dropped under `onInvalid: 'drop'`. */
   get invalidCount(): number {
     return this.#invalidCount;
+  }
+
+  /**
+   * A snapshot of what went in and out: values routed into the streams, elements they produced,
+   * what the coordinator dropped and why, and per sink what it received, delivered, holds in its
+   * queue and in flight, retried and will never deliver (by reason), plus how many sinks were
+   * detached. Per sink `in = out + queued + inFlight + Σ dropped` always holds.
+   *
+   * @example
+   * ```ts
+   * const { sinks } = mc.stats();
+   * for (const s of sinks) console.log(s.label, s.state, `${s.out}/${s.in}`, s.queued);
+   * ```
+   */
+  stats(): MCoordinatorStats {
+    const sinks = this.#lanes.map((lane) => ({
+      index: lane.index,
+      label: sinkLabel(lane.sink),
+      state: lane.state,
+      in: lane.received,
+      out: lane.delivered,
+      queued: lane.queued,
+      inFlight: lane.unacknowledged,
+      retries: lane.retries,
+      dropped: { ...lane.dropped },
+    }));
+    return {
+      elementsIn: this.#elementsIn,
+      elementsOut: this.#elementsOut,
+      streams: this.#mstreams.size,
+      dropped: {
+        unknown: this.#unknownCount,
+        invalid: this.#invalidCount,
+        cardinalityLimit: this.#cardinalityCount,
+        noSink: this.#noSinkCount,
+      },
+      sinks,
+      detached: sinks.filter((s) => s.state === 'failed' || s.state === 'stalled' || s.state === 'closeTimeout').length,
+    };
   }
 
   /**
@@ -255,9 +388,13 @@ export class MCoordinator extends Writable {
     }
     const limitMs =
       'rateLimit' in options ? rateLimitMs(options.rateLimit, 'addMSink({ rateLimit })') : this.#defaultRateLimitMs;
+    const stallMs =
+      options.stallTimeoutMs === undefined
+        ? this.#stallTimeoutMs
+        : stallTimeout(options.stallTimeoutMs, 'addMSink({ stallTimeoutMs })');
     const writable = toSink(sink);
     if (this.#sinks.includes(writable)) throw sameSinkTwice();
-    this.#attachSink(writable, limitMs);
+    this.#attachSink(writable, limitMs, stallMs);
     return this;
   }
 
@@ -271,7 +408,11 @@ export class MCoordinator extends Writable {
    * validation errors (`ERR_METRIX_INVALID_VALUE`, …).
    */
   send(name: string, value: number, options?: SendOptions): boolean {
-    return this.#stream(name, 'send()').send(value, options);
+    const mstream = this.#stream(name, 'send()');
+    if (mstream === undefined) return true;
+    const accepted = mstream.send(value, options);
+    this.#elementsIn++;
+    return accepted;
   }
 
   /**
@@ -280,7 +421,24 @@ export class MCoordinator extends Writable {
    * @throws {@link MetrixError} as {@link MCoordinator.send}.
    */
   timer(name: string, options?: TimerOptions): MTimer {
-    return this.#stream(name, 'timer()').timer(options);
+    const mstream = this.#stream(name, 'timer()');
+    // Over `maxStreams`: a timer that measures and sends nothing (the name was counted as dropped).
+    const inner = mstream?.timer(options);
+    let stopped = false;
+    const stop = (): number => {
+      if (inner === undefined) return 0;
+      const wasStopped = stopped;
+      stopped = true;
+      const value = inner.stop();
+      if (!wasStopped) this.#elementsIn++;
+      return value;
+    };
+    return {
+      stop,
+      [Symbol.dispose]: () => {
+        stop();
+      },
+    };
   }
 
   /**
@@ -289,21 +447,52 @@ export class MCoordinator extends Writable {
    * @throws {@link MetrixError} as {@link MCoordinator.send}; `fn`'s own error, unchanged.
    */
   time<T>(name: string, fn: () => T, options?: TimerOptions): T {
-    return this.#stream(name, 'time()').time(fn, options);
+    const mstream = this.#stream(name, 'time()');
+    if (mstream === undefined) return fn();
+    try {
+      return mstream.time(fn, options);
+    } finally {
+      if (typeof fn === 'function') this.#elementsIn++;
+    }
   }
 
   /**
    * Ends input and resolves once every stream has flushed its partial window or batch, every
    * element has been delivered to every sink (respecting the rate limits) and every sink has
-   * finished (`'finish'`). Calling it again returns the same promise; `end()` and the end of a
-   * piped source do the same work.
+   * finished (`'finish'`). Without a deadline it waits as long as that takes — nothing is lost
+   * with healthy sinks — except that a sink silent for its stall timeout is detached (see
+   * `stallTimeoutMs`). `end()` and the end of a piped source do the same work.
    *
-   * It rejects with the coordinator's error: a stream's error unchanged, or — after the other
-   * sinks have finished — the first `ERR_METRIX_SINK_FAILED` of a sink that failed, or
-   * `ERR_METRIX_CLOSED` when the coordinator was destroyed first. While it is pending it listens
-   * to `'error'`, so no unhandled `'error'` can crash a program that awaits it.
+   * With `timeoutMs` or `signal`: when the deadline passes (or the signal aborts) before the end,
+   * every sink that has not finished is detached and destroyed (its sockets and timers go with
+   * it), the streams flush what they hold, and `close()` rejects with `ERR_METRIX_CLOSE_TIMEOUT`
+   * whose `undelivered` property ({@link MetrixDeliveryError}) lists, per sink, exactly how many
+   * aggregated elements it did not receive. Sinks that finished in time received everything.
+   *
+   * Calling it again returns the same promise; a deadline given on a later call still applies
+   * (the earliest one wins), so a shutdown handler may bound a close already under way.
+   *
+   * It rejects with the coordinator's error: a stream's error unchanged; `ERR_METRIX_CLOSE_TIMEOUT`;
+   * after the other sinks have finished, the first `ERR_METRIX_SINK_FAILED` or
+   * `ERR_METRIX_SINK_STALLED` of a detached sink, with `undelivered` set and its message ending in
+   * the final counts; or `ERR_METRIX_CLOSED` when the coordinator was destroyed first. While it is
+   * pending it listens to `'error'`, so no unhandled `'error'` can crash a program that awaits it.
+   *
+   * @example
+   * ```ts
+   * try {
+   *   await mc.close({ timeoutMs: 5000 });
+   * } catch (err) {
+   *   if (MetrixError.is(err, ErrorCode.CLOSE_TIMEOUT)) {
+   *     for (const s of (err as MetrixDeliveryError).undelivered) console.error(s.label, s.count);
+   *   }
+   * }
+   * ```
+   * @throws {@link MetrixError} `ERR_METRIX_INVALID_ARGUMENT` (synchronously) for a `timeoutMs`
+   * that is not a non-negative finite number or a `signal` that is not an AbortSignal.
    */
-  close(): Promise<void> {
+  close(options: CloseOptions = {}): Promise<void> {
+    const { timeoutMs, signal } = closeOptions(options);
     if (this.#closing === undefined) {
       this.#closing = new Promise<void>((resolve, reject) => {
         if (this.writableFinished) return resolve();
@@ -314,6 +503,36 @@ export class MCoordinator extends Writable {
         ).then(resolve, reject);
         if (!this.writableEnded) this.end();
       });
+      // Whichever way it settles, the deadline's timer and signal listener go.
+      this.#closing.then(
+        () => this.#clearDeadline(),
+        () => this.#clearDeadline(),
+      );
+    }
+    if (!this.writableFinished && !this.destroyed && this.#deadlineWhy === undefined) {
+      if (signal !== undefined) {
+        if (signal.aborted) this.#onDeadline('its signal was aborted');
+        else {
+          const onAbort = () => this.#onDeadline('its signal was aborted');
+          signal.addEventListener('abort', onAbort, { once: true });
+          const previous = this.#deadlineCleanup;
+          this.#deadlineCleanup = () => {
+            previous?.();
+            signal.removeEventListener('abort', onAbort);
+          };
+        }
+      }
+      if (timeoutMs !== undefined && this.#deadlineWhy === undefined) {
+        if (timeoutMs === 0) this.#onDeadline('its 0 ms deadline passed');
+        else {
+          const timer = setTimeout(() => this.#onDeadline(`its ${timeoutMs} ms deadline passed`), timeoutMs);
+          const previous = this.#deadlineCleanup;
+          this.#deadlineCleanup = () => {
+            previous?.();
+            clearTimeout(timer);
+          };
+        }
+      }
     }
     return this.#closing;
   }
@@ -367,7 +586,19 @@ export class MCoordinator extends Writable {
       );
       return;
     }
-    const mstream = this.#mstreams.get(chunk.name);
+    let mstream = this.#mstreams.get(chunk.name);
+    if (mstream === undefined && this.#template !== undefined) {
+      try {
+        mstream = this.#create(chunk.name, chunk);
+      } catch (err) {
+        callback(err as Error);
+        return;
+      }
+      if (mstream === undefined) {
+        callback();
+        return;
+      }
+    }
     if (mstream === undefined) {
       const err = unknown(chunk.name, chunk);
       if (this.#dropUnknown) {
@@ -389,6 +620,7 @@ export class MCoordinator extends Writable {
       this.#rejectInvalid(err as Error, callback);
       return;
     }
+    this.#elementsIn++;
     // Acknowledge only once the stream has room: that is how a piped source is slowed down.
     if (accepted) callback();
     else mstream.once('drain', () => callback());
@@ -402,15 +634,67 @@ export class MCoordinator extends Writable {
       .then(() => Promise.all(this.#streamEnds))
       .then(() => Promise.all(this.#lanes.map((lane) => lane.end())))
       .then(
-        () => callback(this.#sinkError ?? null),
+        () => callback(this.#deliveryError()),
         (err: Error) => callback(err),
       );
   }
 
   override _destroy(error: Error | null, callback: (error: Error | null) => void): void {
-    for (const lane of this.#lanes) lane.stop();
+    this.#clearDeadline();
+    for (const lane of this.#lanes) lane.stop('destroyed');
     for (const mstream of this.#mstreams.values()) mstream.destroy();
     callback(error);
+  }
+
+  /**
+   * The close deadline passed: detach every sink still busy (counting what it holds), and let the
+   * streams flush — nothing waits on a sink any more, so that takes no I/O — into lanes that now
+   * count each element as undelivered. `_final` then fails with the complete report.
+   */
+  #onDeadline(why: string): void {
+    if (this.#deadlineWhy !== undefined || this.writableFinished || this.destroyed) return;
+    this.#deadlineWhy = why;
+    this.#clearDeadline();
+    for (const lane of this.#lanes) lane.stop('closeTimeout');
+    this.#hooks.onRoom();
+  }
+
+  #clearDeadline(): void {
+    const cleanup = this.#deadlineCleanup;
+    this.#deadlineCleanup = undefined;
+    cleanup?.();
+  }
+
+  /** The error the end of input reports, or `null` when every sink received everything. */
+  #deliveryError(): MetrixError | null {
+    const undelivered: SinkUndelivered[] = this.#lanes
+      // A sink cut off at the deadline is listed even with nothing missing: it never finished.
+      .filter((lane) => lane.undelivered > 0 || lane.state === 'closeTimeout')
+      .map((lane) => ({
+        index: lane.index,
+        label: sinkLabel(lane.sink),
+        sink: lane.sink,
+        state: lane.state,
+        count: lane.undelivered,
+      }));
+    const summary = undelivered.map((u) => `${u.count} to sink #${u.index} (${u.label}, ${u.state})`).join(', ');
+    let err: MetrixError;
+    if (this.#deadlineWhy !== undefined) {
+      err = new MetrixError(
+        ErrorCode.CLOSE_TIMEOUT,
+        `close() stopped delivering because ${this.#deadlineWhy}; not delivered: ${summary || 'nothing'}`,
+        this.#sinkError === undefined ? {} : { cause: this.#sinkError },
+      );
+    } else if (this.#sinkError !== undefined) {
+      err = this.#sinkError;
+      // The error was emitted as 'sinkError' when the sink was detached; only now, with every
+      // stream flushed, is the count complete — say it where close() reports it.
+      err.message += `; in all, not delivered: ${summary}`;
+    } else {
+      return null;
+    }
+    Object.defineProperty(err, 'undelivered', { value: Object.freeze(undelivered), enumerable: true });
+    return err as MetrixDeliveryError;
   }
 
   #rejectInvalid(err: Error, callback: (error?: Error | null) => void): void {
@@ -423,10 +707,38 @@ export class MCoordinator extends Writable {
     }
   }
 
-  #stream(name: string, what: string): MStream {
+  /** The stream named `name`, made on demand when there is a template; `undefined`: over `maxStreams`. */
+  #stream(name: string, what: string): MStream | undefined {
     this.#checkOpen(what);
     const mstream = this.#mstreams.get(name);
-    if (mstream === undefined) throw unknown(name, name);
+    if (mstream !== undefined) return mstream;
+    if (this.#template === undefined) throw unknown(name, name);
+    return this.#create(name, name);
+  }
+
+  /** Makes and attaches the stream for a new name, or counts and reports it over `maxStreams`. */
+  #create(name: string, input: unknown): MStream | undefined {
+    if (this.#mstreams.size >= this.#maxStreams) {
+      this.#cardinalityCount++;
+      const err = new MetrixError(
+        ErrorCode.CARDINALITY_LIMIT,
+        `no stream named ${describe(name)} and this MCoordinator already holds maxStreams=${this.#maxStreams} streams; the value was dropped`,
+        { input },
+      );
+      if (this.listenerCount('cardinalityLimit') > 0) this.emit('cardinalityLimit', err);
+      else if (this.#cardinalityCount === 1) process.emitWarning(err);
+      return undefined;
+    }
+    const mstream = (this.#template as MCoordinatorOnUnknown).create(name);
+    this.#checkMStream(mstream);
+    if (mstream.name !== name) {
+      throw new MetrixError(
+        ErrorCode.INVALID_ARGUMENT,
+        `onUnknown.create(${describe(name)}) returned a stream named ${describe(mstream.name)}`,
+        { input: mstream },
+      );
+    }
+    this.#attachMStream(mstream);
     return mstream;
   }
 
@@ -455,15 +767,26 @@ export class MCoordinator extends Writable {
     for (const lane of this.#lanes) this.#checkResolution(mstream, lane);
   }
 
-  #attachSink(sink: ObjectWritable, limitMs: number): void {
-    const lane = new SinkLane(sink, this.#lanes.length, limitMs, this.#queueSize, this.#hooks);
+  #attachSink(sink: ObjectWritable, limitMs: number, stallMs: number): void {
+    const lane = new SinkLane(
+      sink,
+      this.#lanes.length,
+      { rateLimitMs: limitMs, capacity: this.#queueSize, stallTimeoutMs: stallMs },
+      this.#hooks,
+    );
     this.#sinks.push(sink);
     this.#lanes.push(lane);
     for (const mstream of this.#mstreams.values()) this.#checkResolution(mstream, lane);
   }
 
-  readonly #fanOut = (element: MElement): void => {
+  readonly #fanOut = (produced: MElement): void => {
     const lanes = this.#lanes;
+    this.#elementsOut++;
+    if (lanes.length === 0) {
+      this.#noSinkCount++;
+      return;
+    }
+    const element = this.#decorate(produced);
     let full = false;
     for (let i = 0; i < lanes.length; i++) {
       const lane = lanes[i] as SinkLane;
@@ -478,6 +801,13 @@ export class MCoordinator extends Writable {
     }
   };
 
+  /** The coordinator's `prefix` and `defaultTags` applied to one produced element. */
+  #decorate(element: MElement): MElement {
+    if (this.#prefix === '' && this.#defaultTags === undefined) return element;
+    const tags = this.#defaultTags === undefined ? element.tags : { ...this.#defaultTags, ...element.tags };
+    return new MElement(this.#prefix + element.name, element.value, { tags, time: element.time });
+  }
+
   readonly #hooks: SinkLaneHooks = {
     onRoom: () => {
       if (!this.#paused || this.#lanes.some((lane) => lane.full)) return;
@@ -486,16 +816,33 @@ export class MCoordinator extends Writable {
     },
     onFail: (lane, cause) => {
       const reason = cause instanceof Error ? cause.message : String(cause);
-      const err = new MetrixError(
-        ErrorCode.SINK_FAILED,
-        `sink #${lane.index} (${sinkLabel(lane.sink)}) failed: ${reason}; the other sinks keep receiving every element`,
-        { cause, input: lane.sink },
+      this.#reportSink(
+        lane,
+        new MetrixError(
+          ErrorCode.SINK_FAILED,
+          `sink #${lane.index} (${sinkLabel(lane.sink)}) failed: ${reason}; ${lane.undelivered} elements not delivered to it so far; the other sinks keep receiving every element`,
+          { cause, input: lane.sink },
+        ),
       );
-      this.#sinkError ??= err;
-      if (this.listenerCount('sinkError') > 0) this.emit('sinkError', err, lane.sink);
-      else process.emitWarning(err);
+    },
+    onStall: (lane, idleMs) => {
+      this.#reportSink(
+        lane,
+        new MetrixError(
+          ErrorCode.SINK_STALLED,
+          `sink #${lane.index} (${sinkLabel(lane.sink)}) owed an answer and gave no sign of life for ${Math.round(idleMs)} ms (stallTimeoutMs ${lane.stallTimeoutMs}); it was detached and destroyed with ${lane.undelivered} elements not delivered so far; the other sinks keep receiving every element`,
+          { input: lane.sink },
+        ),
+      );
     },
   };
+
+  /** `'sinkError'` at once (a process warning when nobody listens); the first one fails the end. */
+  #reportSink(lane: SinkLane, err: MetrixError): void {
+    this.#sinkError ??= err;
+    if (this.listenerCount('sinkError') > 0) this.emit('sinkError', err, lane.sink);
+    else process.emitWarning(err);
+  }
 
   #checkResolution(mstream: MStream, lane: SinkLane): void {
     const windowSize = mstream.windowSize;
@@ -511,6 +858,18 @@ export class MCoordinator extends Writable {
     );
   }
 }
+
+// `await using mc = new MCoordinator(…)` closes it at the end of the block, losslessly, as
+// `close()` does; readable-stream's own disposal would destroy it. Its types declare the member
+// `never` (which `await using` accepts), so it is set here rather than declared in the class.
+// Node >= 20.19 defines Symbol.asyncDispose (as Symbol.for('nodejs.asyncDispose')).
+Object.defineProperty(MCoordinator.prototype, Symbol.asyncDispose, {
+  value(this: MCoordinator): Promise<void> {
+    return this.close();
+  },
+  writable: true,
+  configurable: true,
+});
 
 function duplicate(name: string): MetrixError {
   return new MetrixError(ErrorCode.DUPLICATE_METRIC, `a stream named "${name}" is already in this MCoordinator`, {
@@ -535,4 +894,49 @@ function sinkLabel(sink: ObjectWritable): string {
     if (text !== '' && text !== '[object Object]') return text;
   }
   return (sink as { constructor?: { name?: string } }).constructor?.name || 'Writable';
+}
+
+/** Validates a stall timeout: a positive number of ms, or `Infinity`. */
+function stallTimeout(ms: unknown, what: string): number {
+  if (typeof ms !== 'number' || Number.isNaN(ms) || ms <= 0) {
+    throw new MetrixError(
+      ErrorCode.INVALID_ARGUMENT,
+      `${what} must be a positive number of ms or Infinity, got ${describe(ms)}`,
+      {
+        input: ms,
+      },
+    );
+  }
+  return ms;
+}
+
+/** Validates `close()`'s options. */
+function closeOptions(options: CloseOptions): CloseOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new MetrixError(
+      ErrorCode.INVALID_ARGUMENT,
+      `close(options): options must be an object, got ${describe(options)}`,
+      {
+        input: options,
+      },
+    );
+  }
+  const { timeoutMs, signal } = options;
+  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0)) {
+    throw new MetrixError(
+      ErrorCode.INVALID_ARGUMENT,
+      `close({ timeoutMs }) must be a non-negative finite number of ms, got ${describe(timeoutMs)}`,
+      { input: timeoutMs },
+    );
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new MetrixError(
+      ErrorCode.INVALID_ARGUMENT,
+      `close({ signal }) must be an AbortSignal, got ${describe(signal)}`,
+      {
+        input: signal,
+      },
+    );
+  }
+  return { timeoutMs, signal };
 }

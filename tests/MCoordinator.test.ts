@@ -673,3 +673,325 @@ t.test('MCoordinator: property — every sink receives the same multiset, and th
   );
   t.pass('held for every generated case');
 });
+
+/** A sink whose handler's Promise never settles, as a hung database client's. */
+class Hang extends MSink {
+  received = 0;
+  protected handle(): Promise<void> {
+    this.received++;
+    return new Promise<void>(() => {});
+  }
+}
+
+/** Settles `promise` into a value the test can inspect without awaiting it (and hanging). */
+function watch<T>(promise: Promise<T>): { settled: boolean; value?: T; error?: unknown } {
+  const state: { settled: boolean; value?: T; error?: unknown } = { settled: false };
+  promise.then(
+    (value) => Object.assign(state, { settled: true, value }),
+    (error: unknown) => Object.assign(state, { settled: true, error }),
+  );
+  return state;
+}
+
+/** Lets real turns of the event loop pass (at fake time `now`) until `state` settled, at most `max`. */
+async function drain(state: { settled: boolean }, max = 5000): Promise<void> {
+  for (let i = 0; i < max && !state.settled; i++) await turn();
+}
+
+const sumDropped = (d: Readonly<Record<string, number>>) => Object.values(d).reduce((a, b) => a + b, 0);
+
+t.test('MCoordinator: a hung sink is detached after stallTimeoutMs; the healthy one gets everything', async (t) => {
+  // Regression: close() never settled, and the healthy sink got 32 of 572 elements.
+  const clock = installClock(t);
+  const hung = new Hang();
+  const good = new Collect({ async: true });
+  const mc = new MCoordinator({
+    mstreams: [new MStream('a', { agg: count, batchSize: 1 })],
+    msinks: [hung, good],
+    stallTimeoutMs: 5000,
+  });
+  const sinkErrors: MetrixError[] = [];
+  mc.on('sinkError', (err: MetrixError) => sinkErrors.push(err));
+  for (let i = 0; i < 572; i++) mc.send('a', i);
+  const closed = watch(mc.close());
+  await clock.tickAsync(4999);
+  t.equal(sinkErrors.length, 0, 'not detached a millisecond early');
+  t.ok(good.received.length < 572, 'meanwhile the full queue of the hung sink paces the other one');
+  await clock.tickAsync(1);
+  await drain(closed);
+  t.ok(closed.settled, 'close() settled once the hung sink was detached');
+  t.equal(good.received.length, 572, 'the healthy sink received every element');
+  t.equal(good.writableFinished, true);
+  t.match(sinkErrors, [{ code: ErrorCode.SINK_STALLED, input: hung }]);
+  t.match(sinkErrors[0]?.message, /sink #0 \(Hang\) .*5000 ms/);
+  const err = closed.error as MetrixError & { undelivered: { index: number; count: number; state: string }[] };
+  t.equal(err, sinkErrors[0], 'close() rejects with the stall');
+  t.same(
+    err.undelivered.map((u) => [u.index, u.count, u.state]),
+    [[0, 572, 'stalled']],
+    'and counts exactly what the hung sink missed: everything',
+  );
+  t.match(err.message, /in all, not delivered: 572 to sink #0 \(Hang, stalled\)/);
+  t.equal(hung.destroyed, true, 'the hung sink is destroyed');
+  t.equal(clock.countTimers(), 0, 'no timer left');
+});
+
+t.test(
+  'MCoordinator: close({ timeoutMs }) delivers until the deadline, then counts per sink what was not',
+  async (t) => {
+    const clock = installClock(t);
+    const hung = new Hang();
+    const limited = new Collect();
+    const fast = new Collect();
+    const mc = new MCoordinator({
+      mstreams: [new MStream('a', { agg: count, batchSize: 1 })],
+      msinks: [fast, limited, hung],
+      rateLimit: [null, 1, null],
+      stallTimeoutMs: Number.POSITIVE_INFINITY,
+      sinkQueueSize: 4,
+    });
+    mc.on('sinkError', () => t.fail('no sink failed'));
+    const n = 50;
+    for (let i = 0; i < n; i++) mc.send('a', i);
+    const closed = watch(mc.close({ timeoutMs: 3500 }));
+    await clock.tickAsync(3499);
+    t.notOk(closed.settled, 'not before the deadline');
+    await clock.tickAsync(1);
+    await drain(closed);
+    t.ok(closed.settled, 'settled at the deadline');
+    const err = closed.error as MetrixError & {
+      undelivered: { index: number; count: number; state: string; sink: unknown }[];
+    };
+    t.equal(err.code, ErrorCode.CLOSE_TIMEOUT);
+    t.equal(limited.received.length, 4, 'the rate-limited sink got one per second until the deadline');
+    const stats = mc.stats();
+    t.equal(stats.elementsOut, n, 'the streams flushed everything after the deadline');
+    const byIndex = new Map(err.undelivered.map((u) => [u.index, u]));
+    t.equal(byIndex.get(1)?.count, n - 4);
+    t.equal(byIndex.get(2)?.count, n, 'the hung sink received nothing');
+    t.equal(byIndex.get(0)?.count, n - fast.received.length);
+    t.equal(byIndex.get(2)?.sink, hung);
+    for (const s of stats.sinks) {
+      t.equal(s.in, n);
+      t.equal(s.out + (byIndex.get(s.index)?.count ?? 0), n, `sink #${s.index}: delivered + undelivered = produced`);
+      t.equal(s.dropped.closeTimeout, byIndex.get(s.index)?.count ?? 0);
+    }
+    t.match(err.message, /its 3500 ms deadline passed; not delivered: .*to sink #2 \(Hang, closeTimeout\)/);
+    t.equal(hung.destroyed, true, 'a sink still busy at the deadline is destroyed');
+    t.equal(clock.countTimers(), 0, 'no timer left');
+  },
+);
+
+t.test('MCoordinator: close({ timeoutMs }) with healthy sinks in time resolves and clears its timer', async (t) => {
+  const clock = installClock(t);
+  const sink = new Collect({ delayMs: 10 });
+  const mc = new MCoordinator({ mstreams: [new MStream('a', { agg: count, batchSize: 1 })], msinks: [sink] });
+  for (let i = 0; i < 20; i++) mc.send('a', i);
+  const closed = watch(mc.close({ timeoutMs: 10_000 }));
+  await clock.tickAsync(300);
+  t.same(closed, { settled: true, value: undefined });
+  t.equal(sink.received.length, 20);
+  t.equal(clock.countTimers(), 0, 'the deadline timer is cleared');
+});
+
+t.test('MCoordinator: a deadline given to a later close() bounds the close under way', async (t) => {
+  const clock = installClock(t);
+  const mc = new MCoordinator({
+    mstreams: [new MStream('a', { agg: count, batchSize: 1 })],
+    msinks: [new Hang()],
+    stallTimeoutMs: Number.POSITIVE_INFINITY,
+  });
+  mc.send('a', 1);
+  const first = mc.close();
+  await clock.tickAsync(60_000);
+  const second = mc.close({ timeoutMs: 100 });
+  t.equal(second, first, 'the same promise');
+  const state = watch(first);
+  await clock.tickAsync(100);
+  for (let i = 0; i < 20 && !state.settled; i++) await clock.tickAsync(0);
+  t.match(state.error, { code: ErrorCode.CLOSE_TIMEOUT, undelivered: [{ index: 0, count: 1 }] });
+});
+
+t.test('MCoordinator: close({ signal }) — an abort does what the deadline does', async (t) => {
+  const mc = new MCoordinator({
+    mstreams: [new MStream('a', { agg: count, batchSize: 1 })],
+    msinks: [new Hang(), new Collect()],
+  });
+  mc.send('a', 1);
+  mc.send('a', 2);
+  const controller = new AbortController();
+  const closing = mc.close({ signal: controller.signal });
+  await turn();
+  controller.abort();
+  await t.rejects(closing, { code: ErrorCode.CLOSE_TIMEOUT, message: /its signal was aborted/ });
+  const pre = new MCoordinator({ msinks: [new Hang()] });
+  await t.rejects(
+    pre.close({ signal: AbortSignal.abort() }),
+    { code: ErrorCode.CLOSE_TIMEOUT, undelivered: [{ index: 0, count: 0, state: 'closeTimeout' }] },
+    'a sink cut off before it finished is listed, with nothing missing',
+  );
+});
+
+t.test('MCoordinator: close() options are validated', async (t) => {
+  const mc = new MCoordinator();
+  for (const bad of [{ timeoutMs: -1 }, { timeoutMs: Number.NaN }, { timeoutMs: '5' }, { signal: {} }, null]) {
+    t.throws(() => mc.close(bad as never), { code: ErrorCode.INVALID_ARGUMENT }, JSON.stringify(bad));
+  }
+  for (const bad of [0, -5, Number.NaN, '1']) {
+    t.throws(() => new MCoordinator({ stallTimeoutMs: bad as never }), { code: ErrorCode.INVALID_ARGUMENT });
+    t.throws(() => mc.addMSink(new Collect(), { stallTimeoutMs: bad as never }), { code: ErrorCode.INVALID_ARGUMENT });
+  }
+  await mc.close();
+});
+
+t.test(
+  'MCoordinator: destroy() during a close with a deadline rejects ERR_METRIX_CLOSED and leaves no timer',
+  async (t) => {
+    const clock = installClock(t);
+    const hung = new Hang();
+    const mc = new MCoordinator({ mstreams: [new MStream('a', { agg: count, batchSize: 1 })], msinks: [hung] });
+    mc.send('a', 1);
+    const closing = mc.close({ timeoutMs: 5000 });
+    await clock.tickAsync(10);
+    mc.destroy();
+    await t.rejects(closing, { code: ErrorCode.CLOSED });
+    t.equal(hung.destroyed, true);
+    t.equal(mc.stats().sinks[0]?.state, 'destroyed');
+    t.equal(mc.stats().sinks[0]?.dropped.destroyed, 1);
+    t.equal(clock.countTimers(), 0, 'neither the deadline nor the stall watch is left');
+  },
+);
+
+t.test('MCoordinator: a sink that throws, one that rejects, one that hangs, one slow — stats add up', async (t) => {
+  const clock = installClock(t);
+  const thrower = new Collect({ failAt: 3 });
+  const rejecter = (e: MElement) => (e.value > 4 ? Promise.reject(new Error('no')) : undefined);
+  const hung = new Hang();
+  const slow = new Collect({ delayMs: 50 });
+  const mc = new MCoordinator({
+    mstreams: [new MStream('a', { agg: sum, batchSize: 1 })],
+    msinks: [thrower, rejecter, hung, slow],
+    stallTimeoutMs: 1000,
+    onUnknown: 'drop',
+  });
+  const sinkErrors: MetrixError[] = [];
+  mc.on('sinkError', (err: MetrixError) => sinkErrors.push(err));
+  const raw = Array.from({ length: 40 }, (_, i) => ({ name: i % 10 === 9 ? 'nope' : 'a', value: i % 10 }));
+  const done = watch(pipeline(Readable.from(raw), mc));
+  for (let i = 0; i < 200 && !done.settled; i++) await clock.tickAsync(50);
+  t.ok(done.settled, 'the pipeline settled');
+  t.equal(MetrixError.is(done.error, ErrorCode.SINK_FAILED), true, 'with the first failure');
+  t.same(
+    sinkErrors.map((e) => e.code),
+    [ErrorCode.SINK_FAILED, ErrorCode.SINK_FAILED, ErrorCode.SINK_STALLED],
+  );
+  const stats = mc.stats();
+  t.equal(stats.elementsIn, 36);
+  t.equal(stats.elementsOut, 36);
+  t.same(stats.dropped, { unknown: 4, invalid: 0, cardinalityLimit: 0, noSink: 0 });
+  t.equal(stats.detached, 3);
+  t.same(
+    stats.sinks.map((s) => s.state),
+    ['failed', 'failed', 'stalled', 'finished'],
+  );
+  for (const s of stats.sinks) {
+    t.equal(s.in, 36);
+    t.equal(s.in, s.out + s.queued + s.inFlight + sumDropped(s.dropped), `sink #${s.index} adds up`);
+  }
+  t.equal(stats.sinks[0]?.out, 3);
+  t.equal(stats.sinks[0]?.dropped.failed, 33);
+  t.equal(stats.sinks[3]?.out, 36, 'the slow sink got everything');
+  t.equal(slow.received.length, 36);
+  t.equal(clock.countTimers(), 0, 'no timer left');
+});
+
+t.test('MCoordinator: await using closes it at the end of the scope, losing nothing', async (t) => {
+  t.equal(Symbol.asyncDispose, Symbol.for('nodejs.asyncDispose'), 'Node >= 20.19 defines Symbol.asyncDispose');
+  const sink = new Collect({ async: true });
+  {
+    await using mc = new MCoordinator({ mstreams: [new MStream('a', { agg: count, batchSize: 2 })], msinks: [sink] });
+    for (let i = 0; i < 5; i++) mc.send('a', i);
+  }
+  t.same(
+    sink.received.map((e) => e.value),
+    [2, 2, 1],
+    'the partial batch too',
+  );
+  t.equal(sink.writableFinished, true);
+});
+
+t.test('MCoordinator: defaultTags and prefix apply to every output, input names stay as they are', async (t) => {
+  const sink = new Collect();
+  const mc = new MCoordinator({
+    mstreams: [new MStream('req', { agg: count, batchSize: 1 })],
+    msinks: [sink],
+    defaultTags: { host: 'web1', env: 'prod' },
+    prefix: 'app.',
+  });
+  mc.send('req', 1);
+  mc.send('req', 1, { tags: { env: 'staging', route: '/' } });
+  await mc.close();
+  t.same(
+    sink.received.map((e) => e.name),
+    ['app.req.count', 'app.req.count'],
+  );
+  t.same(
+    sink.received.map((e) => e.tags),
+    [
+      { env: 'prod', host: 'web1' },
+      { env: 'staging', host: 'web1', route: '/' },
+    ],
+    "a stream's own tag wins over the default",
+  );
+  t.throws(() => new MCoordinator({ prefix: 1 as never }), { code: ErrorCode.INVALID_ARGUMENT });
+  t.throws(() => new MCoordinator({ defaultTags: { a: {} } as never }), { code: ErrorCode.INVALID_TAGS });
+});
+
+t.test('MCoordinator: onUnknown { create } makes streams on demand, up to maxStreams', async (t) => {
+  const sink = new Collect();
+  const made: string[] = [];
+  const mc = new MCoordinator({
+    mstreams: [new MStream('given', { agg: count, batchSize: 1 })],
+    msinks: [sink],
+    onUnknown: {
+      create: (name) => {
+        made.push(name);
+        return new MStream(name, { agg: sum, batchSize: 1 });
+      },
+    },
+    maxStreams: 3,
+  });
+  const limits: MetrixError[] = [];
+  mc.on('cardinalityLimit', (err: MetrixError) => limits.push(err));
+  mc.send('x', 1);
+  mc.write({ name: 'y', value: 2 });
+  mc.write({ name: 'z', value: 3 });
+  mc.send('x', 4);
+  t.equal(mc.send('w', 5), true, 'over the limit: dropped, nothing to wait for');
+  mc.time('v', () => 6);
+  await mc.close();
+  t.same(made, ['x', 'y']);
+  t.same([...mc.mstreams.keys()], ['given', 'x', 'y']);
+  t.same(show(sink.received).sort(), ['x.sum{}=1', 'x.sum{}=4', 'y.sum{}=2']);
+  t.match(limits, [
+    { code: ErrorCode.CARDINALITY_LIMIT, input: { name: 'z' } },
+    { code: ErrorCode.CARDINALITY_LIMIT, input: 'w' },
+    { code: ErrorCode.CARDINALITY_LIMIT, input: 'v' },
+  ]);
+  t.equal(mc.stats().dropped.cardinalityLimit, 3);
+
+  const wrong = new MCoordinator({ onUnknown: { create: () => new MStream('other', { agg: count, batchSize: 1 }) } });
+  t.throws(() => wrong.send('x', 1), { code: ErrorCode.INVALID_ARGUMENT });
+  const boom = new Error('template bug');
+  const failing = new MCoordinator({
+    onUnknown: {
+      create: () => {
+        throw boom;
+      },
+    },
+  });
+  await t.rejects(pipeline(Readable.from([{ name: 'x', value: 1 }]), failing), boom, "the template's error, unchanged");
+  t.throws(() => new MCoordinator({ onUnknown: {} as never }), { code: ErrorCode.INVALID_ARGUMENT });
+  t.throws(() => new MCoordinator({ maxStreams: 0 }), { code: ErrorCode.INVALID_ARGUMENT });
+  await wrong.close();
+});

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { Writable } from 'readable-stream';
 import t from 'tap';
 import { SinkLane } from '../../src/internal/SinkLane.js';
@@ -7,6 +8,11 @@ import type { ObjectWritable } from '../../src/sinks/toSink.js';
 import { installClock } from '../helpers/clock.js';
 
 const el = (v: number) => new MElement('m', v, { time: 0 });
+const opts = (rateLimitMs: number, capacity: number, stallTimeoutMs = Number.POSITIVE_INFINITY) => ({
+  rateLimitMs,
+  capacity,
+  stallTimeoutMs,
+});
 
 /** An object-mode sink recording values and `performance.now()` per element; `hold` keeps callbacks. */
 function recorder(options: { highWaterMark?: number; hold?: boolean; handleMs?: number } = {}) {
@@ -28,17 +34,27 @@ function recorder(options: { highWaterMark?: number; hold?: boolean; handleMs?: 
 }
 
 function hooks() {
-  const log = { room: 0, failures: [] as unknown[] };
+  const log = { room: 0, failures: [] as unknown[], stalls: [] as number[] };
   return {
     log,
-    hooks: { onRoom: () => log.room++, onFail: (_l: SinkLane, cause: unknown) => log.failures.push(cause) },
+    hooks: {
+      onRoom: () => log.room++,
+      onFail: (_l: SinkLane, cause: unknown) => log.failures.push(cause),
+      onStall: (_l: SinkLane, idleMs: number) => log.stalls.push(idleMs),
+    },
   };
+}
+
+/** The accounting identity every lane keeps. */
+function adds(lane: SinkLane): boolean {
+  const dropped = Object.values(lane.dropped).reduce((a, b) => a + b, 0);
+  return lane.received === lane.delivered + lane.queued + lane.unacknowledged + dropped;
 }
 
 t.test('SinkLane: without a rate limit, delivers in order and ends the sink', async (t) => {
   const { sink, values } = recorder();
   const { log, hooks: h } = hooks();
-  const lane = new SinkLane(sink, 0, 0, 4, h);
+  const lane = new SinkLane(sink, 0, opts(0, 4), h);
   for (let i = 0; i < 10; i++) lane.push(el(i));
   await lane.end();
   t.same(values, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -50,7 +66,7 @@ t.test('SinkLane: without a rate limit, delivers in order and ends the sink', as
 t.test('SinkLane: a rate limit spaces elements, delays and never drops', async (t) => {
   const clock = installClock(t);
   const { sink, values, times } = recorder();
-  const lane = new SinkLane(sink, 0, 1000, 16, hooks().hooks);
+  const lane = new SinkLane(sink, 0, opts(1000, 16), hooks().hooks);
   for (let i = 0; i < 4; i++) lane.push(el(i));
   let ended = false;
   lane.end().then(() => {
@@ -75,7 +91,7 @@ t.test('SinkLane: a rate limit spaces elements, delays and never drops', async (
 t.test('SinkLane: with a rate limit, a slow handler is never overlapped', async (t) => {
   const clock = installClock(t);
   const { sink, times } = recorder({ handleMs: 1500 });
-  const lane = new SinkLane(sink, 0, 1000, 16, hooks().hooks);
+  const lane = new SinkLane(sink, 0, opts(1000, 16), hooks().hooks);
   for (let i = 0; i < 3; i++) lane.push(el(i));
   const done = lane.end();
   await clock.tickAsync(5000);
@@ -90,7 +106,7 @@ t.test('SinkLane: with a rate limit, a slow handler is never overlapped', async 
 t.test('SinkLane: full at capacity; onRoom when it has room again', async (t) => {
   const { sink, values, pending } = recorder({ hold: true, highWaterMark: 1 });
   const { log, hooks: h } = hooks();
-  const lane = new SinkLane(sink, 0, 0, 2, h);
+  const lane = new SinkLane(sink, 0, opts(0, 2), h);
   lane.push(el(0)); // handed to the sink, which holds it: its buffer (highWaterMark 1) is full
   lane.push(el(1)); // queued from here on
   lane.push(el(2));
@@ -118,7 +134,7 @@ t.test('SinkLane: a failing sink is reported once, its queue dropped and counted
     },
   }) as unknown as ObjectWritable;
   const { log, hooks: h } = hooks();
-  const lane = new SinkLane(sink, 0, 0, 2, h);
+  const lane = new SinkLane(sink, 0, opts(0, 2), h);
   for (let i = 0; i < 4; i++) lane.push(el(i));
   t.equal(lane.full, true);
   await lane.end();
@@ -127,7 +143,8 @@ t.test('SinkLane: a failing sink is reported once, its queue dropped and counted
   t.equal(lane.failed, true);
   t.equal(lane.full, false);
   lane.push(el(9));
-  t.equal(lane.dropped, 4, 'three queued and one pushed after the failure');
+  t.equal(lane.dropped.failed, 5, 'the one it held, three queued and one pushed after the failure');
+  t.ok(adds(lane));
 });
 
 t.test('SinkLane: a sink whose write() or end() throws has failed', async (t) => {
@@ -139,7 +156,7 @@ t.test('SinkLane: a sink whose write() or end() throws has failed', async (t) =>
     },
   }) as ObjectWritable;
   const { log, hooks: h } = hooks();
-  const lane = new SinkLane(throwing, 0, 0, 2, h);
+  const lane = new SinkLane(throwing, 0, opts(0, 2), h);
   lane.push(el(1));
   t.same(log.failures, [boom]);
   const badEnd = Object.assign(Object.create(recorder().sink), {
@@ -148,14 +165,14 @@ t.test('SinkLane: a sink whose write() or end() throws has failed', async (t) =>
     },
   }) as ObjectWritable;
   const other = hooks();
-  await new SinkLane(badEnd, 1, 0, 2, other.hooks).end();
+  await new SinkLane(badEnd, 1, opts(0, 2), other.hooks).end();
   t.same(other.log.failures, [boom]);
 });
 
 t.test('SinkLane: a sink closed before it was ended is a failure (ERR_METRIX_CLOSED)', async (t) => {
   const { sink } = recorder();
   const { log, hooks: h } = hooks();
-  const lane = new SinkLane(sink, 0, 0, 2, h);
+  const lane = new SinkLane(sink, 0, opts(0, 2), h);
   sink.destroy();
   await lane.end();
   t.match(log.failures, [{ code: ErrorCode.CLOSED }]);
@@ -165,7 +182,7 @@ t.test('SinkLane: stop() clears the rate-limit timer and destroys the sink', asy
   const clock = installClock(t);
   const { sink, values } = recorder();
   const { log, hooks: h } = hooks();
-  const lane = new SinkLane(sink, 0, 1000, 16, h);
+  const lane = new SinkLane(sink, 0, opts(1000, 16), h);
   lane.push(el(0));
   lane.push(el(1));
   await new Promise((resolve) => setImmediate(resolve)); // the first write's callback
@@ -177,5 +194,201 @@ t.test('SinkLane: stop() clears the rate-limit timer and destroys the sink', asy
   t.same(values, [0]);
   t.equal((sink as unknown as Writable).destroyed, true);
   t.same(log.failures, [], 'stopping is not a failure');
-  t.equal(lane.dropped, 1);
+  t.equal(lane.dropped.destroyed, 1);
+  t.equal(lane.state, 'destroyed');
+  t.ok(adds(lane));
+});
+
+/** A sink that never calls back: its Promise never settles, as a hung database client's. */
+function hung() {
+  const values: number[] = [];
+  const sink = new Writable({
+    objectMode: true,
+    highWaterMark: 1,
+    write(element: MElement) {
+      values.push(element.value);
+    },
+  });
+  return { sink: sink as unknown as ObjectWritable, values };
+}
+
+t.test('SinkLane: a sink that never calls back is detached after the stall timeout, not before', async (t) => {
+  const clock = installClock(t);
+  const { sink, values } = hung();
+  const { log, hooks: h } = hooks();
+  const lane = new SinkLane(sink, 0, opts(0, 2, 1000), h);
+  for (let i = 0; i < 5; i++) lane.push(el(i));
+  t.equal(lane.full, true);
+  await clock.tickAsync(999);
+  t.same(log.stalls, [], 'not a millisecond early');
+  t.equal(lane.state, 'open');
+  await clock.tickAsync(1);
+  t.same(log.stalls, [1000]);
+  t.equal(lane.state, 'stalled');
+  t.equal(log.room, 1, 'a full lane that stalls makes room');
+  t.equal((sink as unknown as Writable).destroyed, true, 'the hung sink is destroyed');
+  t.same(values, [0]);
+  t.equal(lane.dropped.stalled, 5, 'the one it held and the four queued');
+  lane.push(el(5));
+  t.equal(lane.dropped.stalled, 6);
+  await lane.end();
+  t.ok(adds(lane));
+  t.same(log.failures, [], 'a stall is reported once, as a stall');
+  t.equal(clock.countTimers(), 0, 'no timer left');
+});
+
+t.test('SinkLane: a slow sink that keeps answering is never stalled', async (t) => {
+  const clock = installClock(t);
+  const { sink, values } = recorder({ handleMs: 600, highWaterMark: 1 });
+  const { log, hooks: h } = hooks();
+  const lane = new SinkLane(sink, 0, opts(0, 16, 1000), h);
+  for (let i = 0; i < 10; i++) lane.push(el(i));
+  const done = lane.end();
+  await clock.tickAsync(6000);
+  await done;
+  t.same(log.stalls, []);
+  t.equal(values.length, 10);
+  t.equal(lane.state, 'finished');
+  t.equal(lane.delivered, 10);
+  t.equal(clock.countTimers(), 0, 'no timer left');
+});
+
+t.test("SinkLane: a sink's 'retry' events are signs of life, and counted", async (t) => {
+  const clock = installClock(t);
+  const pending: (() => void)[] = [];
+  const sink = new Writable({
+    objectMode: true,
+    write(_e: MElement, _enc: unknown, cb: () => void) {
+      pending.push(cb);
+    },
+  });
+  const { log, hooks: h } = hooks();
+  const lane = new SinkLane(sink as unknown as ObjectWritable, 0, opts(0, 16, 1000), h);
+  lane.push(el(0));
+  for (let i = 0; i < 8; i++) {
+    await clock.tickAsync(500);
+    sink.emit('retry', new Error('refused'), i + 1, 500);
+  }
+  t.same(log.stalls, [], 'four seconds without an answer, but retrying');
+  t.equal(lane.retries, 8);
+  (pending.shift() as () => void)();
+  await lane.end();
+  t.equal(lane.state, 'finished');
+});
+
+t.test('SinkLane: a sink whose end never finishes stalls too', async (t) => {
+  const clock = installClock(t);
+  const sink = new Writable({
+    objectMode: true,
+    write(_e: MElement, _enc: unknown, cb: () => void) {
+      cb();
+    },
+    final() {}, // never calls back
+  });
+  const { log, hooks: h } = hooks();
+  const lane = new SinkLane(sink as unknown as ObjectWritable, 0, opts(0, 16, 500), h);
+  lane.push(el(0));
+  await clock.tickAsync(10_000); // idle long before the end: the watch starts at the end
+  let ended = false;
+  lane.end().then(() => {
+    ended = true;
+  });
+  await clock.tickAsync(499);
+  t.same(log.stalls, []);
+  await clock.tickAsync(1);
+  t.same(log.stalls, [500]);
+  t.ok(ended, 'end() settles once the sink is detached');
+  t.equal(lane.delivered, 1, 'what it acknowledged stays delivered');
+});
+
+t.test('SinkLane: an idle lane keeps no referenced timer; a lane owed an answer does', async (t) => {
+  const pending: (() => void)[] = [];
+  const sink = new Writable({
+    objectMode: true,
+    write(_e: MElement, _enc: unknown, cb: () => void) {
+      pending.push(cb);
+    },
+  });
+  const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const before = timeouts();
+  const lane = new SinkLane(sink as unknown as ObjectWritable, 0, opts(0, 16, 60_000), hooks().hooks);
+  lane.push(el(0));
+  t.equal(timeouts(), before + 1, 'the stall watch keeps a process alive while the sink owes an answer');
+  (pending.shift() as () => void)();
+  await new Promise((resolve) => setImmediate(resolve));
+  t.equal(timeouts(), before, 'and not once it has answered');
+  lane.stop();
+});
+
+t.test("SinkLane: stop('closeTimeout') counts what the sink still held as undelivered", async (t) => {
+  const pending: (() => void)[] = [];
+  const sink = Object.assign(
+    new Writable({
+      objectMode: true,
+      highWaterMark: 2,
+      write(_e: MElement, _enc: unknown, cb: () => void) {
+        pending.push(cb);
+      },
+    }),
+    { undeliveredCount: 0 },
+  );
+  const lane = new SinkLane(sink as unknown as ObjectWritable, 0, opts(0, 16), hooks().hooks);
+  for (let i = 0; i < 6; i++) lane.push(el(i));
+  (pending.shift() as () => void)();
+  await new Promise((resolve) => setImmediate(resolve));
+  sink.undeliveredCount = 1; // acknowledged, but still in the sink's own batch
+  t.equal(lane.delivered, 1);
+  lane.stop('closeTimeout');
+  t.equal(lane.state, 'closeTimeout');
+  t.equal(lane.delivered, 0);
+  t.equal(lane.dropped.closeTimeout, 6);
+  t.equal(lane.undelivered, 6);
+  t.ok(adds(lane));
+  (pending.shift() as () => void)(); // a late callback changes nothing
+  t.equal(lane.delivered, 0);
+  t.ok(adds(lane));
+});
+
+t.test('SinkLane: property — received = delivered + queued + unacknowledged + dropped, at every step', async (t) => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record({
+        highWaterMark: fc.integer({ min: 1, max: 4 }),
+        capacity: fc.integer({ min: 1, max: 4 }),
+        failAt: fc.option(fc.nat({ max: 20 })),
+        hangAt: fc.option(fc.nat({ max: 20 })),
+        async: fc.boolean(),
+      }),
+      fc.array(fc.constantFrom('push', 'push', 'push', 'turn', 'stop'), { maxLength: 40 }),
+      async (spec, steps) => {
+        let n = 0;
+        const sink = new Writable({
+          objectMode: true,
+          highWaterMark: spec.highWaterMark,
+          write(_e: MElement, _enc: unknown, cb: (err?: Error) => void) {
+            const i = n++;
+            if (i === spec.hangAt) return;
+            const answer = () => cb(i === spec.failAt ? new Error('down') : undefined);
+            if (spec.async) setImmediate(answer);
+            else answer();
+          },
+        });
+        sink.on('error', () => {});
+        const lane = new SinkLane(sink as unknown as ObjectWritable, 0, opts(0, spec.capacity), hooks().hooks);
+        let v = 0;
+        for (const step of steps) {
+          if (step === 'push') lane.push(el(v++));
+          else if (step === 'stop') lane.stop('closeTimeout');
+          else await new Promise((resolve) => setImmediate(resolve));
+          if (!adds(lane)) return false;
+        }
+        if (spec.hangAt === undefined || spec.hangAt === null) await lane.end();
+        else lane.stop();
+        await new Promise((resolve) => setImmediate(resolve));
+        return adds(lane) && lane.received === v && lane.queued === 0 && lane.unacknowledged === 0;
+      },
+    ),
+    { numRuns: 200 },
+  );
+  t.pass('held for every generated case');
 });
