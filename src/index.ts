@@ -2,9 +2,16 @@
  * metrix-stream: track metrics through object-mode streams.
  * @packageDocumentation
  */
-export type { AggFunc } from './aggregators/AggFunc.js';
+export { type AggFunc, type IncrementalAggFunc, toAggregator } from './aggregators/AggFunc.js';
+export type { Aggregator, StateJSON, StateKind } from './aggregators/Aggregator.js';
+export { type ArrivalValuesState, arrivalValuesState } from './aggregators/arrivalValuesState.js';
 export { count, first, last, max, mean, median, min, stdev, sum, variance } from './aggregators/builtins.js';
-export { percentile } from './aggregators/percentile.js';
+export { DDSketch, ddsketchState, sketchQuantile } from './aggregators/ddsketchState.js';
+export { type PercentileOptions, percentile } from './aggregators/percentile.js';
+export { stateKindOf } from './aggregators/stateKindOf.js';
+export { SummaryState, summaryState } from './aggregators/summaryState.js';
+export { sortedValues, ValuesState, valuesState } from './aggregators/valuesState.js';
+export { WelfordState, welfordState } from './aggregators/welfordState.js';
 export type { AggregationPlan } from './engine/AggregationPlan.js';
 export type { KeyedValue } from './engine/KeyedValue.js';
 export type { MetricWindow } from './engine/MetricWindow.js';
