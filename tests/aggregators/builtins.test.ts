@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import t from 'tap';
+import type { StateKind } from '../../src/aggregators/Aggregator.js';
 import { count, first, last, max, mean, median, min, stdev, sum, variance } from '../../src/aggregators/builtins.js';
 
 t.test('builtins: named after their export', async (t) => {
@@ -87,7 +88,7 @@ t.test('builtins: each carries a read-only aggregator named as the function', as
 function viaState(fns: (typeof incremental)[keyof typeof incremental][], values: readonly number[]): number[] {
   const states = new Map<unknown, unknown>();
   for (const fn of fns) {
-    const kind = fn.aggregator.state;
+    const kind = fn.aggregator.state as StateKind<unknown>;
     if (!states.has(kind)) {
       const s = kind.create();
       for (const v of values) kind.add(s, v);
