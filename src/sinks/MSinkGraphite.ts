@@ -1,10 +1,10 @@
 import { describe } from '../internal/describe.js';
-import { graphiteLine } from '../internal/lineProtocols.js';
-import { tcpPort } from '../internal/targetUrl.js';
-import { type TcpTarget, tcpSend } from '../internal/tcpSend.js';
 import type { MElement } from '../MElement.js';
 import { ErrorCode, MetrixError } from '../MetrixError.js';
 import { MSinkNetwork, type MSinkNetworkOptions } from './MSinkNetwork.js';
+import { graphiteLine } from './transport/lineProtocols.js';
+import { tcpPort } from './transport/targetUrl.js';
+import { type TcpTarget, tcpSend } from './transport/tcpSend.js';
 
 /** Options of {@link MSinkGraphite}. */
 export interface MSinkGraphiteOptions extends MSinkNetworkOptions {

@@ -1,11 +1,11 @@
 import type http from 'node:http';
 import { describe } from '../internal/describe.js';
-import { type HttpTarget, httpPost, httpTarget } from '../internal/httpPost.js';
-import { influxKey, influxLine } from '../internal/lineProtocols.js';
-import { targetUrl } from '../internal/targetUrl.js';
 import type { MElement } from '../MElement.js';
 import { ErrorCode, MetrixError } from '../MetrixError.js';
 import { MSinkNetwork, type MSinkNetworkOptions } from './MSinkNetwork.js';
+import { type HttpTarget, httpPost, httpTarget } from './transport/httpPost.js';
+import { influxKey, influxLine } from './transport/lineProtocols.js';
+import { targetUrl } from './transport/targetUrl.js';
 
 /** Options of {@link MSinkInflux}. */
 export interface MSinkInfluxOptions extends MSinkNetworkOptions {

@@ -1,10 +1,10 @@
-import { Batcher } from '../internal/batcher.js';
 import { describe } from '../internal/describe.js';
-import { type RetryOptions, retryPolicy } from '../internal/retry.js';
 import { positiveInteger } from '../internal/validate.js';
 import type { MElement } from '../MElement.js';
 import { ErrorCode, MetrixError } from '../MetrixError.js';
 import { MSink, type MSinkOptions } from './MSink.js';
+import { Batcher } from './transport/Batcher.js';
+import { type RetryOptions, retryPolicy } from './transport/retry.js';
 
 export type { RetryOptions };
 

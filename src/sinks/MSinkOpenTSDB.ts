@@ -1,11 +1,11 @@
 import type http from 'node:http';
-import { type HttpTarget, httpPost, httpTarget } from '../internal/httpPost.js';
-import { openTsdbJson, openTsdbTelnetLine } from '../internal/lineProtocols.js';
-import { targetUrl } from '../internal/targetUrl.js';
-import { type TcpTarget, tcpSend } from '../internal/tcpSend.js';
 import type { MElement } from '../MElement.js';
 import { ErrorCode, MetrixError } from '../MetrixError.js';
 import { MSinkNetwork, type MSinkNetworkOptions } from './MSinkNetwork.js';
+import { type HttpTarget, httpPost, httpTarget } from './transport/httpPost.js';
+import { openTsdbJson, openTsdbTelnetLine } from './transport/lineProtocols.js';
+import { targetUrl } from './transport/targetUrl.js';
+import { type TcpTarget, tcpSend } from './transport/tcpSend.js';
 
 /** Options of {@link MSinkOpenTSDB}. */
 export interface MSinkOpenTSDBOptions extends MSinkNetworkOptions {

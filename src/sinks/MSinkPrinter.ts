@@ -1,8 +1,8 @@
-import { LineWriter } from '../internal/lineWriter.js';
 import type { MElement } from '../MElement.js';
 import { ErrorCode, MetrixError } from '../MetrixError.js';
 import { MSink, type MSinkOptions } from './MSink.js';
 import type { TextWritable } from './TextWritable.js';
+import { LineWriter } from './transport/LineWriter.js';
 
 /** Options of {@link MSinkPrinter}. */
 export interface MSinkPrinterOptions extends MSinkOptions {

@@ -1,11 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe } from '../internal/describe.js';
-import { formatValue, prometheusLabels, prometheusName, wholeMs } from '../internal/lineProtocols.js';
-import { tcpPort } from '../internal/targetUrl.js';
 import type { MElement } from '../MElement.js';
 import { ErrorCode, MetrixError } from '../MetrixError.js';
 import { MSink, type MSinkOptions } from './MSink.js';
+import { formatValue, prometheusLabels, prometheusName, wholeMs } from './transport/lineProtocols.js';
+import { tcpPort } from './transport/targetUrl.js';
 
 /** Options of {@link MSinkPrometheus}. */
 export interface MSinkPrometheusOptions extends MSinkOptions {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { ErrorCode, MetrixError } from '../MetrixError.js';
+import { ErrorCode, MetrixError } from '../../MetrixError.js';
 import { httpHeaders } from './targetUrl.js';
 
 /** Where and how an HTTP sink posts its batches. */

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import t from 'tap';
-import { Batcher, type BatcherOptions } from '../../src/internal/batcher.js';
-import { retryPolicy } from '../../src/internal/retry.js';
-import { ErrorCode, MetrixError } from '../../src/MetrixError.js';
-import { installClock } from '../helpers/clock.js';
+import { ErrorCode, MetrixError } from '../../../src/MetrixError.js';
+import { Batcher, type BatcherOptions } from '../../../src/sinks/transport/Batcher.js';
+import { retryPolicy } from '../../../src/sinks/transport/retry.js';
+import { installClock } from '../../helpers/clock.js';
 
 interface Harness {
   batcher: Batcher;

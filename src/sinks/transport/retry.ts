@@ -1,5 +1,5 @@
-import { ErrorCode, MetrixError } from '../MetrixError.js';
-import { describe } from './describe.js';
+import { describe } from '../../internal/describe.js';
+import { ErrorCode, MetrixError } from '../../MetrixError.js';
 
 /** How a network sink retries a batch the backend did not take. */
 export interface RetryOptions {

@@ -1,4 +1,4 @@
-import { ErrorCode, MetrixError } from '../MetrixError.js';
+import { ErrorCode, MetrixError } from '../../MetrixError.js';
 import { backoffDelay, type RetryPolicy, sleep } from './retry.js';
 
 /** Callbacks and settings of a {@link Batcher}. */

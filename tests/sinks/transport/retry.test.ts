@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import t from 'tap';
-import { backoffDelay, retryPolicy, sleep } from '../../src/internal/retry.js';
-import { ErrorCode } from '../../src/MetrixError.js';
-import { installClock } from '../helpers/clock.js';
+import { ErrorCode } from '../../../src/MetrixError.js';
+import { backoffDelay, retryPolicy, sleep } from '../../../src/sinks/transport/retry.js';
+import { installClock } from '../../helpers/clock.js';
 
 t.test('retry: defaults', async (t) => {
   t.same(retryPolicy(undefined, 'S'), { initialDelayMs: 100, maxDelayMs: 10_000, maxRetries: 10, jitter: 0.2 });

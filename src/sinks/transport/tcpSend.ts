@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { ErrorCode, MetrixError } from '../MetrixError.js';
+import { ErrorCode, MetrixError } from '../../MetrixError.js';
 
 /** Where a line-protocol sink connects. */
 export interface TcpTarget {

@@ -1,4 +1,4 @@
-import type { MElement, Tags } from '../MElement.js';
+import type { MElement, Tags } from '../../MElement.js';
 
 // Pure formatting of one element for each wire format the TSDB sinks speak. No I/O here, so that
 // every escaping rule can be unit- and property-tested alone.

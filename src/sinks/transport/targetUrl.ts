@@ -1,5 +1,5 @@
-import { ErrorCode, MetrixError } from '../MetrixError.js';
-import { describe } from './describe.js';
+import { describe } from '../../internal/describe.js';
+import { ErrorCode, MetrixError } from '../../MetrixError.js';
 
 /**
  * Parses a sink's `url` option and checks its scheme.

@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t from 'tap';
-import { type HttpTarget, httpAgent, httpPost } from '../../src/internal/httpPost.js';
-import { ErrorCode } from '../../src/MetrixError.js';
-import { freePort } from '../helpers/victoriaMetrics.js';
+import { ErrorCode } from '../../../src/MetrixError.js';
+import { type HttpTarget, httpAgent, httpPost } from '../../../src/sinks/transport/httpPost.js';
+import { freePort } from '../../helpers/victoriaMetrics.js';
 
 /** What the helpers need of a test. */
 type Teardown = { teardown(fn: () => unknown): void };

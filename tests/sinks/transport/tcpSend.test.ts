@@ -1,8 +1,8 @@
 import net from 'node:net';
 import t from 'tap';
-import { type TcpTarget, tcpSend } from '../../src/internal/tcpSend.js';
-import { ErrorCode } from '../../src/MetrixError.js';
-import { freePort } from '../helpers/victoriaMetrics.js';
+import { ErrorCode } from '../../../src/MetrixError.js';
+import { type TcpTarget, tcpSend } from '../../../src/sinks/transport/tcpSend.js';
+import { freePort } from '../../helpers/victoriaMetrics.js';
 
 /** What the helpers need of a test. */
 type Teardown = { teardown(fn: () => unknown): void };

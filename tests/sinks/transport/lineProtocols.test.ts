@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import t from 'tap';
+import { MElement } from '../../../src/MElement.js';
 import {
   graphiteLine,
   graphiteName,
@@ -18,8 +19,7 @@ import {
   sanitizeTags,
   wholeMs,
   wholeSeconds,
-} from '../../src/internal/lineProtocols.js';
-import { MElement } from '../../src/MElement.js';
+} from '../../../src/sinks/transport/lineProtocols.js';
 
 const T = 1_700_000_123_456.7;
 const el = (name: string, value: number, tags: Record<string, string> = {}, time = T) =>

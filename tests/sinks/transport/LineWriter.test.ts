@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import t from 'tap';
-import { isTextWritable, LineWriter } from '../../src/internal/lineWriter.js';
-import { ErrorCode } from '../../src/MetrixError.js';
+import { ErrorCode } from '../../../src/MetrixError.js';
+import { isTextWritable, LineWriter } from '../../../src/sinks/transport/LineWriter.js';
 
 const owner = () => {
   const destroyed: unknown[] = [];

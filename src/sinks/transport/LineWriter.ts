@@ -1,7 +1,7 @@
-import { ErrorCode, MetrixError } from '../MetrixError.js';
-import type { TextWritable } from '../sinks/TextWritable.js';
-import { describe } from './describe.js';
-import { settled } from './settled.js';
+import { describe } from '../../internal/describe.js';
+import { settled } from '../../internal/settled.js';
+import { ErrorCode, MetrixError } from '../../MetrixError.js';
+import type { TextWritable } from '../TextWritable.js';
 
 export type { TextWritable };
 
