@@ -7,7 +7,7 @@ import { ArrivalWindows } from './engine/ArrivalWindows.js';
 import { aggregateWindow } from './engine/aggregateWindow.js';
 import { CountBatches } from './engine/CountBatches.js';
 import { EventWindows } from './engine/EventWindows.js';
-import { addChunk, checkTime, checkValue } from './engine/KeyedValue.js';
+import { addChunk, checkTime, checkValue, type KeyedValue } from './engine/KeyedValue.js';
 import { lateError } from './engine/lateError.js';
 import type { MetricWindow } from './engine/MetricWindow.js';
 import type { Series } from './engine/Series.js';
@@ -308,15 +308,21 @@ export class MStream extends Duplex {
         },
       );
     }
-    const tags = options?.tags;
-    const time = options?.time;
-    // Writes queued ahead of this value go first: order is kept.
-    if (this.writableLength > 0) return this.write(time === undefined ? { value, tags } : { value, tags, time });
+    let tags: TagsInput | undefined;
+    let time: number | undefined;
+    if (options !== undefined) {
+      tags = options.tags;
+      time = options.time;
+      if (time !== undefined) checkTime(time, this.name);
+    }
     checkValue(value, this.name);
-    checkTime(time, this.name);
-    const series = tags == null ? this.#series.defaultSeries : this.#series.resolve(tags);
+    const table = this.#series;
+    const series = tags == null ? table.defaultSeries : table.resolve(tags);
+    // Writes queued ahead of this value go first: order is kept.
+    if (this.writableLength > 0) return this.write({ series, value, time } satisfies KeyedValue);
     this.#full = false;
-    this.#add(series, value, time);
+    this.#in++;
+    this.#windowing.add(series, value, time);
     if (!this.#full) return true;
     this.#needDrain = true;
     return false;

@@ -14,6 +14,9 @@ export interface SeriesTableOptions {
   maxRetained?: number;
 }
 
+/** Frozen tag objects remembered by identity at most (strongly held, like TagsCache's inputs). */
+const MAX_FROZEN = 4096;
+
 /**
  * Resolves tags to {@link Series}: tags given by a caller are validated and merged over the
  * stream's default tags once per tag object (see TagsCache), then looked up by key in a map that
@@ -24,6 +27,8 @@ export class SeriesTable {
   readonly #base: Tags;
   readonly #cache: TagsCache;
   readonly #byKey = new Map<string, Series>();
+  /** Series of frozen tag objects, by the object: they cannot change, so no check is needed. */
+  readonly #frozen = new Map<object, Series>();
   readonly #maxRetained: number;
   readonly #default: Series;
   /** Incremented by trim(): a series resolved since the last trim has `seen === #epoch`. */
@@ -52,8 +57,16 @@ export class SeriesTable {
    * strings, numbers or booleans.
    */
   resolve(input: object): Series {
+    // A frozen tags object cannot change: its series is remembered by identity, one lookup.
+    const known = this.#frozen.get(input);
+    if (known !== undefined) {
+      known.seen = this.#epoch;
+      return known;
+    }
     const tags = this.#cache.normalize(input);
-    return this.#lookup(knownKey(tags) ?? keyFromTags(tags), tags);
+    const series = this.#lookup(knownKey(tags) ?? keyFromTags(tags), tags);
+    if (Object.isFrozen(input) && this.#frozen.size < MAX_FROZEN) this.#frozen.set(input, series);
+    return series;
   }
 
   /**
@@ -77,6 +90,8 @@ export class SeriesTable {
     if (this.#byKey.size <= this.#maxRetained) return;
     const recent = this.#epoch - 1;
     for (const [key, series] of this.#byKey) if (series.seen < recent) this.#byKey.delete(key);
+    // A remembered frozen object may point at a series just forgotten: forget those too.
+    for (const [input, series] of this.#frozen) if (series.seen < recent) this.#frozen.delete(input);
   }
 
   #lookup(key: string, tags: Tags): Series {
