@@ -2,6 +2,8 @@ import type { TransformCallback } from 'node:stream';
 import { Transform } from 'readable-stream';
 import { describe } from '../internal/describe.js';
 import { ErrorCode, MetrixError } from '../MetrixError.js';
+import { type LineHandler, LineReader } from './LineReader.js';
+import { lineTooLong, malformedLine } from './malformedLine.js';
 import type { ParsedElement } from './ParsedElement.js';
 
 /** Options every line parser ({@link parseNDJSON}, {@link parseStatsD}) accepts. */
@@ -31,10 +33,6 @@ export interface MalformedLineInput {
   /** The line's text, at most 200 characters of it. */
   text: string;
 }
-
-const DEFAULT_MAX_LINE_LENGTH = 1024 * 1024;
-const LF = 0x0a;
-const CR = 0x0d;
 
 /**
  * The shared machinery of the line parsers: a Transform from bytes (Buffers or strings) to
@@ -70,17 +68,19 @@ export abstract class LineParser extends Transform {
 
   /** The factory's name, which starts every error message. */
   readonly #what: string;
-  /** Bytes of the line not yet ended by a newline. */
-  #pending: Buffer[] = [];
-  #pendingBytes = 0;
-  /** True while the rest of an over-long line (already reported) is being thrown away. */
-  #discarding = false;
-  #lines = 0;
+  readonly #reader: LineReader;
   #malformed = 0;
   /** Set by {@link LineParser.stop}: the unfinished last line is dropped, not parsed. */
   #dropTail = false;
   /** In `'error'` mode, the failure waiting for the elements before it to be read. */
   #failure: { error: MetrixError; callback: TransformCallback } | undefined;
+  /** The callback of the chunk being read, for a malformed line to fail with. */
+  #callback: TransformCallback | undefined;
+  /** The line handler, bound once. */
+  readonly #handler: LineHandler = {
+    line: (text, number) => this.#line(text, number),
+    tooLong: (number, head) => this.#reject(lineTooLong(this.#what, this.maxLineLength, number, head)),
+  };
 
   constructor(what: string, options: LineParserOptions = {}) {
     const opts = options ?? {};
@@ -89,7 +89,7 @@ export abstract class LineParser extends Transform {
         input: options,
       });
     }
-    const { maxLineLength = DEFAULT_MAX_LINE_LENGTH, onMalformed = 'error', highWaterMark } = opts;
+    const { maxLineLength = LineReader.DEFAULT_MAX_LINE_LENGTH, onMalformed = 'error', highWaterMark } = opts;
     if (typeof maxLineLength !== 'number' || !Number.isInteger(maxLineLength) || maxLineLength <= 0) {
       throw new MetrixError(
         ErrorCode.INVALID_ARGUMENT,
@@ -119,11 +119,12 @@ export abstract class LineParser extends Transform {
     this.#what = what;
     this.maxLineLength = maxLineLength;
     this.onMalformed = onMalformed;
+    this.#reader = new LineReader(maxLineLength);
   }
 
   /** Lines seen so far (complete lines, blank and malformed ones included). */
   get lineCount(): number {
-    return this.#lines;
+    return this.#reader.lineCount;
   }
 
   /** Lines skipped as malformed under `onMalformed: 'skip'`. */
@@ -149,63 +150,17 @@ export abstract class LineParser extends Transform {
   protected abstract parseLine(text: string): ParsedElement | readonly ParsedElement[] | undefined;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    let start = 0;
-    let nl = chunk.indexOf(LF);
-    while (nl !== -1) {
-      let line: Buffer | undefined;
-      if (this.#discarding) {
-        this.#discarding = false;
-      } else if (this.#pendingBytes === 0) {
-        line = chunk.subarray(start, nl);
-      } else {
-        this.#pending.push(chunk.subarray(start, nl));
-        line = Buffer.concat(this.#pending, this.#pendingBytes + nl - start);
-        this.#pending = [];
-        this.#pendingBytes = 0;
-      }
-      this.#lines++;
-      if (line !== undefined) {
-        const error = this.#line(line, this.#lines);
-        if (error !== undefined && !this.#reject(error, callback)) return;
-      }
-      start = nl + 1;
-      nl = chunk.indexOf(LF, start);
-    }
-    if (start < chunk.length && !this.#discarding) {
-      // Copy: the caller may reuse its buffer, and a subarray would pin the whole chunk.
-      const rest = Buffer.from(chunk.subarray(start));
-      this.#pending.push(rest);
-      this.#pendingBytes += rest.length;
-      // +1: the line may still end with the `\r` of a `\r\n` that is not counted.
-      if (this.#pendingBytes > this.maxLineLength + 1) {
-        this.#pending = [];
-        this.#pendingBytes = 0;
-        this.#discarding = true;
-        const error = this.#tooLong(this.#lines + 1, rest);
-        if (!this.#reject(error, callback)) return;
-      }
-    }
-    callback();
+    this.#callback = callback;
+    const goOn = this.#reader.write(chunk, this.#handler);
+    this.#callback = undefined;
+    if (goOn) callback();
   }
 
   override _flush(callback: TransformCallback): void {
-    if (this.#dropTail) {
-      this.#pending = [];
-      this.#pendingBytes = 0;
-    }
-    if (this.#discarding || this.#pendingBytes === 0) {
-      if (this.#discarding) this.#lines++;
-      this.#discarding = false;
-      callback();
-      return;
-    }
-    const line = Buffer.concat(this.#pending, this.#pendingBytes);
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    this.#lines++;
-    const error = this.#line(line, this.#lines);
-    if (error !== undefined && !this.#reject(error, callback)) return;
-    callback();
+    this.#callback = callback;
+    const goOn = this.#reader.end(this.#handler, this.#dropTail);
+    this.#callback = undefined;
+    if (goOn) callback();
   }
 
   /**
@@ -225,69 +180,40 @@ export abstract class LineParser extends Transform {
   }
 
   override _destroy(error: Error | null, callback: (error: Error | null) => void): void {
-    this.#pending = [];
-    this.#pendingBytes = 0;
+    this.#reader.reset();
     this.#failure = undefined;
     callback(error);
   }
 
-  /** Parses one line and pushes its elements; returns the error when it is malformed. */
-  #line(line: Buffer, number: number): MetrixError | undefined {
-    let end = line.length;
-    if (end > 0 && line[end - 1] === CR) end--;
-    if (end > this.maxLineLength) return this.#tooLong(number, line);
-    let text = line.toString('utf8', 0, end);
-    if (number === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    if (isBlank(text)) return undefined;
+  /** Parses one line and pushes its elements; a malformed one goes to {@link LineParser.#reject}. */
+  #line(text: string, number: number): boolean {
     let parsed: ParsedElement | readonly ParsedElement[] | undefined;
     try {
       parsed = this.parseLine(text);
     } catch (cause) {
-      const reason = cause instanceof Error ? cause.message : String(cause);
-      return new MetrixError(ErrorCode.MALFORMED_LINE, `${this.#what}: line ${number}: ${reason}`, {
-        cause,
-        input: { line: number, text: cut(text) } satisfies MalformedLineInput,
-      });
+      return this.#reject(malformedLine(this.#what, number, text, cause));
     }
-    if (parsed === undefined) return undefined;
+    if (parsed === undefined) return true;
     if (Array.isArray(parsed)) for (const element of parsed) this.push(element);
     else this.push(parsed);
-    return undefined;
-  }
-
-  #tooLong(number: number, start: Buffer): MetrixError {
-    return new MetrixError(
-      ErrorCode.LINE_TOO_LONG,
-      `${this.#what}: line ${number} is longer than maxLineLength (${this.maxLineLength} bytes)`,
-      { input: { line: number, text: cut(start.toString('utf8', 0, Math.min(start.length, 200))) } },
-    );
+    return true;
   }
 
   /**
    * Handles a malformed line: in `'skip'` mode counts and reports it and returns `true` (go on);
-   * in `'error'` mode fails the stream through `callback` — at once when nothing parsed earlier
-   * is still unread, otherwise from {@link LineParser.read} once it has been — and returns `false`.
+   * in `'error'` mode fails the stream through the chunk's callback — at once when nothing
+   * parsed earlier is still unread, otherwise from {@link LineParser.read} once it has been — and
+   * returns `false`.
    */
-  #reject(error: MetrixError, callback: TransformCallback): boolean {
+  #reject(error: MetrixError): boolean {
     if (this.onMalformed === 'skip') {
       this.#malformed++;
       this.emit('malformed', error);
       return true;
     }
+    const callback = this.#callback as TransformCallback;
     if (this.readableLength === 0) callback(error);
     else this.#failure = { error, callback };
     return false;
   }
-}
-
-function isBlank(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0b && c !== 0x0c) return false;
-  }
-  return true;
-}
-
-function cut(text: string): string {
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }

@@ -1,21 +1,15 @@
-import { describe } from '../internal/describe.js';
-import { normalizeTags } from '../internal/tags.js';
-import { ErrorCode, MetrixError } from '../MetrixError.js';
 import { LineParser, type LineParserOptions } from './LineParser.js';
+import { ndjsonFormat } from './ndjsonFormat.js';
 import type { ParsedElement } from './ParsedElement.js';
 
 /** Options of {@link parseNDJSON}. */
 export type ParseNDJSONOptions = LineParserOptions;
 
 class NDJSONParser extends LineParser {
+  readonly #format = ndjsonFormat();
+
   protected parseLine(text: string): ParsedElement {
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch (err) {
-      throw new SyntaxError(`invalid JSON (${(err as Error).message})`, { cause: err });
-    }
-    return toElement(data);
+    return this.#format.parse(text);
   }
 }
 
@@ -31,7 +25,8 @@ class NDJSONParser extends LineParser {
  * - `value`: a finite number (a numeric string such as `"3"` is rejected, and so is `1e999`);
  * - `tags` (optional): a flat object whose values are strings, numbers or booleans (converted to
  *   strings); `null` means no tags;
- * - `time` (optional): milliseconds since the epoch, a finite number; `null` means none (the
+ * - `time` (optional): milliseconds since the epoch, a finite number that a `Date` can hold
+ *   (`|time| <= 8.64e15`; `1e300` is `ERR_METRIX_INVALID_TIME`); `null` means none (the
  *   receiving stream then stamps the element on arrival).
  * Other fields are ignored. Lines end with `\n` or `\r\n`; blank lines are skipped; the last line
  * needs no newline; empty input gives no output. A line longer than `maxLineLength` bytes
@@ -72,43 +67,4 @@ class NDJSONParser extends LineParser {
  */
 export function parseNDJSON(options?: ParseNDJSONOptions): LineParser {
   return new NDJSONParser('parseNDJSON', options);
-}
-
-/** Validates one parsed JSON value and builds the element, or throws a MetrixError saying why. */
-function toElement(data: unknown): ParsedElement {
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new MetrixError(ErrorCode.INVALID_ELEMENT, `expected a JSON object, got ${describe(data)}`, {
-      input: data,
-    });
-  }
-  const { name, value, tags, time } = data as Record<string, unknown>;
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new MetrixError(ErrorCode.INVALID_NAME, `"name" must be a non-empty string, got ${describe(name)}`, {
-      input: name,
-    });
-  }
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new MetrixError(ErrorCode.INVALID_VALUE, `"value" must be a finite number, got ${describe(value)}`, {
-      input: value,
-    });
-  }
-  const element: ParsedElement = { name, value };
-  if (tags != null) {
-    try {
-      element.tags = normalizeTags(tags);
-    } catch (err) {
-      throw new MetrixError(ErrorCode.INVALID_TAGS, `"tags": ${(err as Error).message}`, { input: tags, cause: err });
-    }
-  }
-  if (time != null) {
-    if (typeof time !== 'number' || !Number.isFinite(time)) {
-      throw new MetrixError(
-        ErrorCode.INVALID_TIME,
-        `"time" must be a finite number of milliseconds since the epoch, got ${describe(time)}`,
-        { input: time },
-      );
-    }
-    element.time = time;
-  }
-  return element;
 }

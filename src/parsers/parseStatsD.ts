@@ -1,14 +1,14 @@
-import { setOwn } from '../internal/setOwn.js';
-import { keyFromTags } from '../key.js';
-import type { Tags } from '../MElement.js';
+import { describe } from '../internal/describe.js';
+import { ErrorCode, MetrixError } from '../MetrixError.js';
 import { LineParser, type LineParserOptions } from './LineParser.js';
 import type { ParsedElement } from './ParsedElement.js';
+import { type StatsDFormat, type StatsDFormatOptions, statsdFormat } from './statsdFormat.js';
 
 /**
- * The StatsD metric types {@link parseStatsD} accepts: counter, timer, histogram, distribution
- * and gauge.
+ * The StatsD metric types {@link parseStatsD} accepts: counter, timer, histogram, distribution,
+ * gauge and set.
  */
-export type StatsDType = 'c' | 'ms' | 'h' | 'd' | 'g';
+export type StatsDType = 'c' | 'ms' | 'h' | 'd' | 'g' | 's';
 
 /** What {@link parseStatsD} emits: a {@link ParsedElement} that also tells its StatsD type. */
 export interface StatsDElement extends ParsedElement {
@@ -18,100 +18,74 @@ export interface StatsDElement extends ParsedElement {
    * ignore it.
    */
   type: StatsDType;
+  /**
+   * The sample rate of a timer, histogram or distribution value, when below 1: the daemon counts
+   * such a value `1 / sampleRate` times in its `count` (the command does too). Absent at rate 1,
+   * and for the other types (a counter's value is already scaled).
+   */
+  sampleRate?: number;
 }
 
-/** Options of {@link parseStatsD}. */
-export type ParseStatsDOptions = LineParserOptions;
+/** Options of {@link parseStatsD}: the line options and the bounds of the gauge state. */
+export type ParseStatsDOptions = LineParserOptions & StatsDFormatOptions;
 
-/** A StatsD number: decimal, optional sign and exponent; no hex, no `Infinity`, no spaces. */
-const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-
-function toNumber(text: string, what: string): number {
-  const n = NUMBER.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isFinite(n)) throw new Error(`${what} ${JSON.stringify(text)} is not a finite decimal number`);
-  return n;
+/**
+ * What {@link parseStatsD} returns: a {@link LineParser} that also counts the DogStatsD events
+ * and service checks it ignored.
+ */
+export interface StatsDParser extends LineParser {
+  /** DogStatsD events (`_e{…}`) seen and ignored. */
+  readonly events: number;
+  /** DogStatsD service checks (`_sc|…`) seen and ignored. */
+  readonly serviceChecks: number;
 }
 
-class StatsDParser extends LineParser {
-  /** Current value of every gauge series (name + tag key), for `+`/`-` deltas, as StatsD keeps it. */
-  readonly #gauges = new Map<string, number>();
+class StatsDLineParser extends LineParser implements StatsDParser {
+  readonly #format: StatsDFormat;
 
-  protected parseLine(text: string): StatsDElement | StatsDElement[] {
-    const colon = text.indexOf(':');
-    if (colon === -1) throw new Error('expected <name>:<value>|<type>, found no ":"');
-    const name = text.slice(0, colon).trim();
-    if (name.length === 0) throw new Error('the metric name is empty');
-    if (name.includes('|'))
-      throw new Error(`expected <name>:<value>|<type>, found "|" in the name ${JSON.stringify(name)}`);
-    const fields = text.slice(colon + 1).split('|');
-    const type = fields[1]?.trim();
-    if (type === undefined || type === '') throw new Error('the type is missing (expected |c, |ms, |h, |d or |g)');
-    if (type === 's') {
-      throw new Error(
-        'StatsD sets (|s) are not supported: a set counts distinct strings, which is not a numeric value; send a counter or a gauge instead',
-      );
-    }
-    if (type !== 'c' && type !== 'ms' && type !== 'h' && type !== 'd' && type !== 'g') {
-      throw new Error(`unknown type ${JSON.stringify(type)} (expected c, ms, h, d or g)`);
-    }
-    let sampleRate = 1;
-    let tags: Tags | undefined;
-    let time: number | undefined;
-    for (let i = 2; i < fields.length; i++) {
-      const field = fields[i] as string;
-      const head = field.charAt(0);
-      if (head === '@') {
-        sampleRate = toNumber(field.slice(1), 'sample rate');
-        if (!(sampleRate > 0 && sampleRate <= 1)) throw new Error(`sample rate ${field} is not in (0, 1]`);
-      } else if (head === '#') {
-        tags = parseTags(field.slice(1));
-      } else if (head === 'T') {
-        time = toNumber(field.slice(1), 'timestamp') * 1000;
-      } else if (field.startsWith('c:')) {
-        // DogStatsD container id: describes the sender, not the metric; ignored.
-      } else {
-        throw new Error(`unexpected field ${JSON.stringify(field)} (expected @<rate>, #<tags> or T<seconds>)`);
-      }
-    }
-    // DogStatsD's multi-value form `name:1:2:3|ms` sends several values of one type.
-    const texts = (fields[0] as string).split(':');
-    const out: StatsDElement[] = [];
-    for (const valueText of texts) {
-      const v = valueText.trim();
-      let value = toNumber(v, 'value');
-      if (type === 'c') {
-        // The daemon adds value × (1 / rate): a counter sampled at 10 % counts each hit ten times.
-        value = value / sampleRate;
-      } else if (type === 'ms') {
-        if (value < 0) throw new Error(`timer value ${v} is negative`);
-      } else if (type === 'g') {
-        const series = tags === undefined ? name : `${name}\u0000${keyFromTags(tags)}`;
-        // A signed value is a delta from the current value (0 when unseen), as the daemon does.
-        if (v.charCodeAt(0) === 0x2b || v.charCodeAt(0) === 0x2d) value += this.#gauges.get(series) ?? 0;
-        this.#gauges.set(series, value);
-      }
-      const element: StatsDElement = { name, value, type };
-      if (tags !== undefined) element.tags = tags;
-      if (time !== undefined) element.time = time;
-      out.push(element);
-    }
-    return out.length === 1 ? (out[0] as StatsDElement) : out;
+  constructor(options: ParseStatsDOptions = {}) {
+    const { maxGauges, gaugeExpiryMs, ...lineOptions } = options ?? {};
+    super('parseStatsD', lineOptions);
+    checkGaugeOptions(maxGauges, gaugeExpiryMs);
+    this.#format = statsdFormat({
+      ...(maxGauges === undefined ? {} : { maxGauges }),
+      ...(gaugeExpiryMs === undefined ? {} : { gaugeExpiryMs }),
+    });
+  }
+
+  get events(): number {
+    return this.#format.events;
+  }
+
+  get serviceChecks(): number {
+    return this.#format.serviceChecks;
+  }
+
+  protected parseLine(text: string): StatsDElement | readonly StatsDElement[] | undefined {
+    return this.#format.parse(text);
   }
 }
 
-/** `k:v,flag,k2:v:with:colons` → `{ k: 'v', flag: '', k2: 'v:with:colons' }` */
-function parseTags(text: string): Tags | undefined {
-  const tags: Record<string, string> = {};
-  let any = false;
-  for (const pair of text.split(',')) {
-    if (pair.length === 0) continue;
-    const colon = pair.indexOf(':');
-    const tagName = colon === -1 ? pair : pair.slice(0, colon);
-    if (tagName.length === 0) throw new Error(`tag ${JSON.stringify(pair)} has an empty name`);
-    setOwn(tags, tagName, colon === -1 ? '' : pair.slice(colon + 1));
-    any = true;
+/**
+ * Checks the gauge options of {@link parseStatsD} (and of the command).
+ *
+ * @throws {@link MetrixError} `ERR_METRIX_INVALID_ARGUMENT`.
+ */
+export function checkGaugeOptions(maxGauges: unknown, gaugeExpiryMs: unknown): void {
+  if (maxGauges !== undefined && !(typeof maxGauges === 'number' && Number.isInteger(maxGauges) && maxGauges > 0)) {
+    throw new MetrixError(
+      ErrorCode.INVALID_ARGUMENT,
+      `parseStatsD: maxGauges must be a positive integer, got ${describe(maxGauges)}`,
+      { input: maxGauges },
+    );
   }
-  return any ? Object.freeze(tags) : undefined;
+  if (gaugeExpiryMs !== undefined && !(typeof gaugeExpiryMs === 'number' && gaugeExpiryMs > 0)) {
+    throw new MetrixError(
+      ErrorCode.INVALID_ARGUMENT,
+      `parseStatsD: gaugeExpiryMs must be a positive number of milliseconds, got ${describe(gaugeExpiryMs)}`,
+      { input: gaugeExpiryMs },
+    );
+  }
 }
 
 /**
@@ -131,10 +105,10 @@ function parseTags(text: string): Tags | undefined {
  * | type | element value | daemon figure → aggregation |
  * | --- | --- | --- |
  * | `c` counter | `value / sampleRate` | `stats.counters.<name>.count` → {@link sum}; `.rate` → sum ÷ window seconds |
- * | `ms` timer | `value` (sample rate ignored, as by the daemon) | `mean` → {@link mean}, `upper` → {@link max}, `lower` → {@link min}, `upper_<p>` → {@link percentile}(p), `median` → {@link median}, `sum` → {@link sum}, `count` → {@link count} (at sample rate 1 only: the daemon counts each sampled value 1/rate times) |
+ * | `ms` timer | `value` (unscaled, as by the daemon); `sampleRate` when below 1 | `mean` → {@link mean}, `upper` → {@link max}, `lower` → {@link min}, `upper_<p>` → {@link percentile}(p), `median` → {@link median}, `sum` → {@link sum}, `count` → {@link count} (at sample rate 1; the daemon counts each sampled value 1/rate times: sum `1 / sampleRate` for that, as the command does) |
  * | `h`, `d` histogram, distribution | as `ms` (DogStatsD semantics; negative values allowed) | as `ms`. The Etsy daemon itself treats `h` and `d` as counters |
  * | `g` gauge | the value; `+n`/`-n` add to the series' current value (0 when unseen) | the gauge → {@link last} |
- * | `s` set | rejected (malformed line) | — |
+ * | `s` set | a 53-bit hash of the member's text (an exact integer) | the number of distinct members → distinct values (`statsdAggregations('s')`) |
  *
  * Tags: `#k:v,k2:v2` (split at the first `:`; a tag without `:` gets the value `''`). Tags do not
  * change the name: they make separate series (a gauge's delta applies to its own tag set), as
@@ -142,8 +116,16 @@ function parseTags(text: string): Tags | undefined {
  * deviation, {@link stdev} the sample one. The daemon also reports counters as `0` and repeats
  * gauges in intervals with no data; an MStream emits nothing for an empty window.
  *
- * Malformed lines (no `:`, empty name, missing or unknown type, a set, a value that is not a
- * decimal number, a negative `ms`, a sample rate outside `(0, 1]`, an unknown field) fail the
+ * DogStatsD events (`_e{…}`) and service checks (`_sc|…`) are not metrics: they are ignored and
+ * counted in `events` and `serviceChecks`, not malformed. Gauge state is bounded: at most
+ * `maxGauges` series (default 10 000, the least recently set forgotten first), each forgotten after
+ * `gaugeExpiryMs` without a set (default 1 hour); a delta to a forgotten series starts from 0.
+ *
+ * Malformed lines (no `:`, empty name, missing or unknown type, an empty set member, a value that
+ * is not a decimal number, a value that overflows once scaled by the sample rate or added as a
+ * gauge delta — no value out is ever infinite —, a timestamp a `Date` cannot hold
+ * (`ERR_METRIX_INVALID_TIME` as `cause`), a negative `ms`, a sample rate outside `(0, 1]`, an
+ * unknown field) fail the
  * stream or are skipped, as {@link LineParserOptions.onMalformed} says. The values of a line are
  * all accepted or all rejected. The daemon's other quirks are not copied: it accepts hex and
  * `Infinity`, sample rates above 1 and unsanitized names are changed by it.
@@ -153,8 +135,9 @@ function parseTags(text: string): Tags | undefined {
  *
  * @param options - See {@link LineParserOptions}.
  * @returns The parser, a {@link LineParser} (a Transform with `lineCount` and `malformedCount`).
- * Its gauge state grows with the number of distinct gauge series (name × tags), like the daemon's.
- * @throws {@link MetrixError} `ERR_METRIX_INVALID_ARGUMENT` for an invalid option. While
+ * Its gauge state is bounded by `maxGauges` and `gaugeExpiryMs`.
+ * @throws {@link MetrixError} `ERR_METRIX_INVALID_ARGUMENT` for an invalid option (`maxGauges`
+ * not a positive integer, `gaugeExpiryMs` not positive, or a line option). While
  * parsing: `ERR_METRIX_MALFORMED_LINE` (message `parseStatsD: line <n>: <reason>`, `input`
  * `{ line, text }`) and `ERR_METRIX_LINE_TOO_LONG`.
  * @example Aggregate StatsD timers as the daemon would, every 10 seconds
@@ -170,6 +153,11 @@ function parseTags(text: string): Tags | undefined {
  * ```
  * @see {@link parseNDJSON} for JSON lines; {@link statsdAggregations} for the aggregations per type.
  */
-export function parseStatsD(options?: ParseStatsDOptions): LineParser {
-  return new StatsDParser('parseStatsD', options);
+export function parseStatsD(options?: ParseStatsDOptions): StatsDParser {
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new MetrixError(ErrorCode.INVALID_ARGUMENT, 'parseStatsD(options): options must be an object', {
+      input: options,
+    });
+  }
+  return new StatsDLineParser(options);
 }

@@ -20,7 +20,9 @@ export interface StatsDAggregationsOptions {
  *
  * - `c`: `{ count: sum, rate }` (`rate` = sum ÷ `windowSize`, only when `windowSize` is given);
  * - `ms`, `h`, `d`: `{ mean, upper: max, lower: min, upper_<p>: percentile(p)…, median, sum, count }`;
- * - `g`: `{ last }` (the gauge).
+ * - `g`: `{ last }` (the gauge);
+ * - `s`: `{ count: countDistinct }`, the number of distinct members (each member arrives as the
+ *   number {@link parseStatsD} made of it, so distinct numbers are distinct members).
  *
  * @example
  * ```ts
@@ -56,11 +58,21 @@ export function statsdAggregations(type: StatsDType, options: StatsDAggregations
     }
     case 'g':
       return { last };
+    case 's':
+      return { count: countDistinct };
     default:
       throw new MetrixError(
         ErrorCode.INVALID_ARGUMENT,
-        `statsdAggregations: type must be c, ms, h, d or g, got ${describe(type)}`,
+        `statsdAggregations: type must be c, ms, h, d, g or s, got ${describe(type)}`,
         { input: type },
       );
   }
 }
+
+/**
+ * The number of distinct values of a group: a StatsD set's `count` (distinct members per flush).
+ * Memory: one entry per distinct value while the window's result is computed.
+ */
+const countDistinct: AggFunc = function countDistinct(values) {
+  return new Set(values).size;
+};

@@ -341,3 +341,48 @@ t.test('parseNDJSON: random elements round-trip through JSON lines in random chu
   );
   t.pass('100 random inputs round-trip');
 });
+
+t.test('parseNDJSON: a time a Date cannot hold is INVALID_TIME at parse time', async (t) => {
+  for (const time of ['1e300', '8.640000000000001e15', '-1e16']) {
+    const { out, malformed } = await feed(parseNDJSON({ onMalformed: 'skip' }), [
+      `{"name":"a","value":1,"time":${time}}\n{"name":"b","value":2,"time":8.64e15}\n`,
+    ]);
+    t.equal(malformed.length, 1, time);
+    t.equal((malformed[0]?.cause as MetrixError | undefined)?.code, ErrorCode.INVALID_TIME, time);
+    t.same(
+      out.map((e) => e.name),
+      ['b'],
+      'the largest time a Date holds is fine',
+    );
+  }
+});
+
+t.test('parseNDJSON: lines with the same tags text share one frozen tags object', async (t) => {
+  const { out } = await feed(parseNDJSON(), [
+    [
+      { name: 'a', value: 1, tags: { k: 'v', n: 1 } },
+      { name: 'b', value: 2, tags: { k: 'v', n: 1 } },
+      { name: 'a', value: 3, tags: { k: 'w' } },
+    ]
+      .map((o) => `${JSON.stringify(o)}\n`)
+      .join(''),
+  ]);
+  t.same(out[0]?.tags, { k: 'v', n: '1' });
+  t.equal(out[0]?.tags, out[1]?.tags, 'one object for one tags text');
+  t.ok(Object.isFrozen(out[0]?.tags));
+  t.same(out[2]?.tags, { k: 'w' });
+});
+
+t.test('parseNDJSON: the tags cache is not fooled by a nested or repeated "tags" key', async (t) => {
+  const { out } = await feed(parseNDJSON(), [
+    '{"name":"a","value":1,"tags":{"k":"v"}}\n',
+    '{"name":"a","value":1,"meta":{"tags":{"k":"v"}},"tags":{"k":"other"}}\n',
+    '{"name":"a","value":1,"tags":{"k":"v"},"tags":{"k":"last"}}\n',
+    '{"name":"a","value":1,"tags":{"k":"v","x":"1"}}\n',
+    '{"name":"a","value":1,"tags":{"k":"v"}}\n',
+  ]);
+  t.same(
+    out.map((e) => e.tags),
+    [{ k: 'v' }, { k: 'other' }, { k: 'last' }, { k: 'v', x: '1' }, { k: 'v' }],
+  );
+});

@@ -6,6 +6,7 @@ import t from 'tap';
 import { ErrorCode, type MetrixError } from '../../src/MetrixError.js';
 import type { LineParser } from '../../src/parsers/LineParser.js';
 import { parseStatsD, type StatsDElement } from '../../src/parsers/parseStatsD.js';
+import { installClock } from '../helpers/clock.js';
 
 async function feed(
   parser: LineParser,
@@ -91,7 +92,6 @@ t.test('parseStatsD: malformed lines name the line and reason; neighbours are ke
     'a:1',
     'a:1|',
     'a:1|x',
-    'users:alice|s',
     'a:abc|c',
     'a:|c',
     'a:0x10|c',
@@ -119,8 +119,6 @@ t.test('parseStatsD: malformed lines name the line and reason; neighbours are ke
     t.match(malformed[0]?.message, /^parseStatsD: line 2: /, line);
     t.same(malformed[0]?.input, { line: 2, text: line }, line);
   }
-  const sets = await feed(parseStatsD({ onMalformed: 'skip' }), ['users:alice|s\n']);
-  t.match(sets.malformed[0]?.message, /sets \(\|s\) are not supported/);
 });
 
 t.test('parseStatsD: the default is to fail on a malformed line', async (t) => {
@@ -157,4 +155,98 @@ t.test('parseStatsD: any chunking of a packet stream gives the same output (prop
     { numRuns: 200 },
   );
   t.pass('200 chunkings agree');
+});
+
+t.test('parseStatsD: a set member becomes one number per distinct member', async (t) => {
+  const { out, malformed } = await feed(parseStatsD({ onMalformed: 'skip' }), [
+    'users:alice|s\nusers:bob|s|#k:v\nusers:alice|s\nusers:a:b|s\nusers:|s\n',
+  ]);
+  t.equal(malformed.length, 1, 'an empty member is malformed');
+  t.same(
+    out.map((e) => [e.type, e.tags]),
+    [
+      ['s', undefined],
+      ['s', { k: 'v' }],
+      ['s', undefined],
+      ['s', undefined],
+    ],
+  );
+  const [alice, bob, alice2, ab] = out.map((e) => e.value);
+  t.equal(alice, alice2, 'one member, one number');
+  t.not(alice, bob);
+  t.not(alice, ab, 'a member may hold ":"');
+  t.ok(
+    out.every((e) => Number.isSafeInteger(e.value)),
+    'exact integers',
+  );
+});
+
+t.test('parseStatsD: events and service checks are ignored and counted, not malformed', async (t) => {
+  const parser = parseStatsD();
+  const { out, malformed } = await feed(parser, ['a:1|c\n_e{5,4}:title|text|#k:v\n_sc|db.up|0|#env:prod\nb:2|c\n']);
+  t.same(
+    out.map((e) => e.name),
+    ['a', 'b'],
+  );
+  t.equal(malformed.length, 0);
+  t.equal(parser.events, 1);
+  t.equal(parser.serviceChecks, 1);
+});
+
+t.test('parseStatsD: a sampled timer carries its rate, so that it counts 1/rate', async (t) => {
+  const { out } = await feed(parseStatsD(), ['lat:30|ms|@0.25\nlat:10|ms\nsize:4|h|@0.5\nhits:1|c|@0.5\n']);
+  t.same(out, [
+    { name: 'lat', value: 30, type: 'ms', sampleRate: 0.25 },
+    { name: 'lat', value: 10, type: 'ms' },
+    { name: 'size', value: 4, type: 'h', sampleRate: 0.5 },
+    { name: 'hits', value: 2, type: 'c' },
+  ]);
+});
+
+t.test('parseStatsD: never emits a non-finite value: overflowing rates and deltas are malformed', async (t) => {
+  const bad = ['big:1e308|c|@0.001', 'g:1e308|g\ng:+1e308|g', 'g2:-1e308|g\ng2:-1e308|g'];
+  for (const lines of bad) {
+    const { out, malformed } = await feed(parseStatsD({ onMalformed: 'skip' }), [`ok:1|c\n${lines}\nok:2|c\n`]);
+    t.ok(
+      out.every((e) => Number.isFinite(e.value)),
+      `${JSON.stringify(lines)}: every value finite`,
+    );
+    t.equal(malformed.length, 1, lines);
+    t.equal((malformed[0]?.cause as MetrixError | undefined)?.code, ErrorCode.INVALID_VALUE, lines);
+    t.same(out.at(-1)?.value, 2, 'the line after is parsed');
+  }
+});
+
+t.test('parseStatsD: a timestamp a Date cannot hold is INVALID_TIME at parse time', async (t) => {
+  for (const ts of ['1e300', '9e12', '-9e12']) {
+    const { out, malformed } = await feed(parseStatsD({ onMalformed: 'skip' }), [`a:1|c|T${ts}\nb:1|c|T1700000000\n`]);
+    t.equal(malformed.length, 1, ts);
+    t.equal(malformed[0]?.code, ErrorCode.MALFORMED_LINE);
+    t.equal((malformed[0]?.cause as MetrixError | undefined)?.code, ErrorCode.INVALID_TIME, ts);
+    t.same(
+      out.map((e) => e.time),
+      [1700000000000],
+    );
+  }
+});
+
+t.test('parseStatsD: gauge series are bounded in number and expire when idle', async (t) => {
+  const clock = installClock(t);
+  const parser = parseStatsD({ maxGauges: 2, gaugeExpiryMs: 60_000 });
+  const values: number[] = [];
+  parser.on('data', (e: StatsDElement) => values.push(e.value));
+  const send = async (text: string) => {
+    parser.write(text);
+    await new Promise((r) => setImmediate(r));
+  };
+  await send('a:10|g\nb:20|g\n');
+  await send('c:30|g\n'); // a, the least recently set, is forgotten: 2 series at most
+  await send('a:+1|g\nc:+1|g\n');
+  t.same(values.slice(-2), [1, 31], 'a delta to a forgotten series starts from 0; c was kept');
+  clock.tick(60_001);
+  await send('c:+1|g\n');
+  t.same(values.at(-1), 1, 'c was idle longer than gaugeExpiryMs: forgotten');
+  t.throws(() => parseStatsD({ maxGauges: 0 }), { code: ErrorCode.INVALID_ARGUMENT });
+  t.throws(() => parseStatsD({ gaugeExpiryMs: -1 }), { code: ErrorCode.INVALID_ARGUMENT });
+  parser.end();
 });

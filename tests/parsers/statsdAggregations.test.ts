@@ -48,7 +48,15 @@ t.test('statsdAggregations: h and d aggregate like ms', async (t) => {
 });
 
 t.test('statsdAggregations: invalid arguments throw INVALID_ARGUMENT', async (t) => {
-  t.throws(() => statsdAggregations('s' as never), { code: ErrorCode.INVALID_ARGUMENT });
+  t.throws(() => statsdAggregations('x' as never), { code: ErrorCode.INVALID_ARGUMENT });
   t.throws(() => statsdAggregations('c', { windowSize: 0 }), { code: ErrorCode.INVALID_ARGUMENT });
   t.throws(() => statsdAggregations('ms', { percentiles: [0] }), { code: ErrorCode.INVALID_ARGUMENT });
+});
+
+t.test('statsdAggregations: a set counts its distinct members per window', async (t) => {
+  const got = await aggregateLines(
+    'users:alice|s\nusers:bob|s\nusers:alice|s\nusers:carol|s|@0.5\nusers:bob|s\n',
+    statsdAggregations('s'),
+  );
+  t.same(got, { count: 3 });
 });

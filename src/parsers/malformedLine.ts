@@ -1,0 +1,28 @@
+import { ErrorCode, MetrixError } from '../MetrixError.js';
+import type { MalformedLineInput } from './LineParser.js';
+
+/**
+ * The error of a malformed line: `<what>: line <n>: <reason>`, code `ERR_METRIX_MALFORMED_LINE`,
+ * the thrown error as `cause`, `{ line, text }` as `input`.
+ */
+export function malformedLine(what: string, number: number, text: string, cause: unknown): MetrixError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new MetrixError(ErrorCode.MALFORMED_LINE, `${what}: line ${number}: ${reason}`, {
+    cause,
+    input: { line: number, text: cut(text) } satisfies MalformedLineInput,
+  });
+}
+
+/** The error of a line longer than `maxLineLength`: code `ERR_METRIX_LINE_TOO_LONG`. */
+export function lineTooLong(what: string, maxLineLength: number, number: number, head: Buffer): MetrixError {
+  return new MetrixError(
+    ErrorCode.LINE_TOO_LONG,
+    `${what}: line ${number} is longer than maxLineLength (${maxLineLength} bytes)`,
+    { input: { line: number, text: cut(head.toString('utf8', 0, Math.min(head.length, 200))) } },
+  );
+}
+
+/** At most 200 characters of a line, for an error's `input`. */
+function cut(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
