@@ -9,6 +9,7 @@ import { MElement } from '../src/MElement.js';
 import { ErrorCode, MetrixError } from '../src/MetrixError.js';
 import { MStream } from '../src/MStream.js';
 import { MSink } from '../src/sinks/MSink.js';
+import { MSinkNetwork } from '../src/sinks/MSinkNetwork.js';
 import { installClock, T0 } from './helpers/clock.js';
 
 const show = (els: readonly MElement[]) => els.map((e) => `${e.name}${JSON.stringify(e.tags)}=${e.value}`);
@@ -292,7 +293,8 @@ t.test('MCoordinator: a slow sink with a tiny highWaterMark — nothing lost, me
   while (!finished) {
     await clock.tickAsync(10);
     maxInFlight = Math.max(maxInFlight, produced - slow.received.length);
-    if (mstream.writableLength > 0) sawRefusal = true;
+    // Backpressure reached the input: the stream or the coordinator refused more for now.
+    if (mstream.writableLength > 0 || mc.writableNeedDrain || mc.writableLength > 0) sawRefusal = true;
   }
   await done;
   t.equal(slow.received.length, n, 'nothing lost');
@@ -301,7 +303,7 @@ t.test('MCoordinator: a slow sink with a tiny highWaterMark — nothing lost, me
     Array.from({ length: n }, (_, i) => String(i)),
     'order kept',
   );
-  t.ok(sawRefusal, 'the stream had to buffer: its readable side was not read');
+  t.ok(sawRefusal, 'the input had to wait: the stream was not read while the sink was busy');
   // Elements between the source and the sink: the buffers of the stages inside the stream (16
   // each), the stream's, the queue's and the sink's — a constant, never a function of n.
   t.ok(maxInFlight < 250, `at most ${maxInFlight} elements in flight for ${n} sent`);
@@ -994,4 +996,53 @@ t.test('MCoordinator: onUnknown { create } makes streams on demand, up to maxStr
   t.throws(() => new MCoordinator({ onUnknown: {} as never }), { code: ErrorCode.INVALID_ARGUMENT });
   t.throws(() => new MCoordinator({ maxStreams: 0 }), { code: ErrorCode.INVALID_ARGUMENT });
   await wrong.close();
+});
+
+/** A network sink whose backend never answers but "connection refused". */
+class Unreachable extends MSinkNetwork {
+  constructor() {
+    super('Unreachable(test)', {
+      batchSize: 10,
+      retry: { initialDelayMs: 1000, maxDelayMs: 1000, maxRetries: 2, jitter: 0 },
+    });
+  }
+  protected format(element: MElement): string {
+    return element.name;
+  }
+  protected async sendBatch(): Promise<void> {
+    throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4242'), { code: 'ECONNREFUSED' });
+  }
+}
+
+t.test('MCoordinator: a database that never comes back — close() reports every element it missed', async (t) => {
+  // Regression: close() rejected naming "a batch of 10" while 230 elements were undelivered.
+  const clock = installClock(t);
+  const db = new Unreachable();
+  const good = new Collect();
+  const mc = new MCoordinator({ mstreams: [new MStream('a', { agg: count, batchSize: 1 })], msinks: [db, good] });
+  const sinkErrors: MetrixError[] = [];
+  mc.on('sinkError', (err: MetrixError) => sinkErrors.push(err));
+  for (let i = 0; i < 240; i++) mc.send('a', i);
+  const closed = watch(mc.close());
+  await clock.tickAsync(1000);
+  await clock.tickAsync(1000);
+  await drain(closed);
+  t.ok(closed.settled, 'close() settled after the retries ran out');
+  const err = closed.error as MetrixError & { undelivered: { index: number; count: number; state: string }[] };
+  t.equal(err, sinkErrors[0]);
+  t.equal(err.code, ErrorCode.SINK_FAILED);
+  t.match(err.cause, { code: ErrorCode.BACKEND_UNAVAILABLE, message: /gave up on a batch of 10 after 2 retries/ });
+  t.same(
+    err.undelivered.map((u) => [u.index, u.count, u.state]),
+    [[0, 240, 'failed']],
+  );
+  t.match(
+    err.message,
+    /in all, not delivered: 240 to sink #0 \(Unreachable\(test\)|in all, not delivered: 240 to sink #0/,
+  );
+  t.equal(good.received.length, 240, 'the other sink got everything');
+  const s = mc.stats().sinks[0];
+  t.equal(s?.out, 0, 'nothing the backend never acknowledged counts as out');
+  t.equal(s?.retries, 2);
+  t.equal(clock.countTimers(), 0, 'no timer left');
 });

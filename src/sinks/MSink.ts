@@ -42,6 +42,16 @@ export abstract class MSink extends Writable {
     return 1;
   }
 
+  /**
+   * Elements this sink acknowledged (their write called back) but has not delivered to where it
+   * sends them: held in a batch now, or lost when it failed or was destroyed. `0` for a sink that
+   * is done with an element once `handle()` settles; {@link MSinkNetwork} overrides it. A
+   * coordinator that detaches the sink counts these as undelivered.
+   */
+  get undeliveredCount(): number {
+    return 0;
+  }
+
   /** Handles one element; may return a Promise, which is awaited before the next element. */
   protected abstract handle(element: MElement): void | Promise<void>;
 

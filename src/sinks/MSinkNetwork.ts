@@ -45,7 +45,8 @@ export interface MSinkNetworkOptions extends MSinkOptions {
  * - **no loss** while the sink lives: an element is released only when the backend acknowledged
  *   its batch; a failed attempt (refused, reset, timeout, HTTP 408/429/5xx) is retried up to
  *   `retry.maxRetries` times, then the sink fails with `ERR_METRIX_BACKEND_UNAVAILABLE`, whose
- *   message says how many elements were in the batch it gave up on;
+ *   message says how many elements were in the batch it gave up on and how many it had accepted
+ *   and not delivered in all ({@link MSinkNetwork.undeliveredCount});
  * - **at-least-once**: a batch is retried whole, so the elements of an attempt that the backend
  *   stored but could not acknowledge (the answer or the connection's close was lost, e.g. a
  *   server shutting down that closes the connection without answering) are stored twice, with the
@@ -148,6 +149,14 @@ export abstract class MSinkNetwork extends MSink {
   /** Batches being sent or waiting for a retry. */
   get inFlightCount(): number {
     return this.#batcher.inFlight;
+  }
+
+  /**
+   * Elements accepted but not acknowledged by the backend: in the open batch or in flight, or,
+   * after a failure or `destroy()`, those lost then.
+   */
+  override get undeliveredCount(): number {
+    return this.#batcher.undelivered;
   }
 
   /** One element as one line (or one JSON item) of the wire format. */

@@ -54,6 +54,10 @@ export class Batcher {
   #flushing = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #inFlight = 0;
+  /** Items in the batches being sent or retried. */
+  #inFlightItems = 0;
+  /** Items held when the batcher failed or was destroyed (accepted, never acknowledged). */
+  #lost: number | undefined;
   #failure: MetrixError | undefined;
   #slotWaiter: Waiter | undefined;
   #idleWaiters: Waiter[] = [];
@@ -76,6 +80,20 @@ export class Batcher {
   /** Items in the open batch, not yet sent. */
   get pending(): number {
     return this.#open.length;
+  }
+
+  /**
+   * Items `add()` accepted (its call returned, or its Promise resolved) that were never
+   * acknowledged: those held now — the open batch and the batches in flight — or, once the
+   * batcher failed or was destroyed, those it held then and lost. An item whose `add()` still
+   * waits for a slot is not counted: its caller has not been told it was accepted.
+   */
+  get undelivered(): number {
+    return this.#lost ?? this.#held();
+  }
+
+  #held(): number {
+    return this.#open.length + this.#inFlightItems - (this.#slotWaiter === undefined ? 0 : 1);
   }
 
   /**
@@ -116,6 +134,7 @@ export class Batcher {
 
   /** Stops everything at once: clears timers, aborts requests, forgets unsent items. */
   destroy(): void {
+    this.#lost ??= this.#held();
     this.#abort.abort();
     this.#clearTimer();
     this.#open = [];
@@ -142,8 +161,10 @@ export class Batcher {
       this.#due = false;
       this.#clearTimer();
       this.#inFlight++;
+      this.#inFlightItems += batch.length;
       void this.#sendWithRetry(batch).then(() => {
         this.#inFlight--;
+        this.#inFlightItems -= batch.length;
         this.#pump();
       });
       const waiter = this.#slotWaiter;
@@ -182,10 +203,14 @@ export class Batcher {
         return;
       }
       if (attempt >= retry.maxRetries) {
+        // Name everything lost with this failure, not only this batch: the other batches in
+        // flight and the open one go with it (a report of "a batch of 10" hid 230 lost elements).
+        const held = this.#held();
+        const others = held - batch.length;
         this.#fail(
           new MetrixError(
             ErrorCode.BACKEND_UNAVAILABLE,
-            `${this.#o.what}: gave up on a batch of ${batch.length} after ${attempt} ${attempt === 1 ? 'retry' : 'retries'}: ${error.message}`,
+            `${this.#o.what}: gave up on a batch of ${batch.length} after ${attempt} ${attempt === 1 ? 'retry' : 'retries'}: ${error.message}; ${held} accepted ${held === 1 ? 'element was' : 'elements were'} not delivered (that batch${others > 0 ? ` and ${others} more in the other batches held` : ''})`,
             { cause: error },
           ),
         );
@@ -201,6 +226,7 @@ export class Batcher {
 
   #fail(error: MetrixError): void {
     if (this.#failure !== undefined) return;
+    this.#lost ??= this.#held();
     this.#failure = error;
     // The other batches in flight cannot be reported one by one: stop them; the error stands
     // for everything not acknowledged.

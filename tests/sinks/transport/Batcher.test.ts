@@ -193,6 +193,34 @@ t.test('batcher: after maxRetries it fails with ERR_METRIX_BACKEND_UNAVAILABLE, 
   t.equal(clock.countTimers(), 0);
 });
 
+t.test('batcher: giving up names everything lost with it, not only the batch of the last attempt', async (t) => {
+  // Regression: "gave up on a batch of 10" while far more accepted elements were lost.
+  const clock = installClock(t);
+  const h = harness({ maxInFlight: 2 }, Array.from({ length: 8 }, reset));
+  for (const x of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']) h.batcher.add(x);
+  t.equal(h.batcher.undelivered, 8, 'two batches in flight and two items in the open one');
+  await clock.tickAsync(100 + 200 + 400);
+  const failure = h.failures[0] as MetrixError;
+  t.match(
+    failure.message,
+    /gave up on a batch of 3 after 3 retries: read ECONNRESET; 8 accepted elements were not delivered \(that batch and 5 more in the other batches held\)/,
+  );
+  t.equal(h.batcher.undelivered, 8, 'and it keeps saying so after the failure');
+  t.equal(clock.countTimers(), 0);
+});
+
+t.test('batcher: undelivered counts accepted items only, and what destroy() lost', async (t) => {
+  installClock(t);
+  const h = harness({}, [new Promise<void>(() => {})]);
+  for (const x of ['a', 'b', 'c', 'd', 'e']) h.batcher.add(x);
+  const waiting = h.batcher.add('f');
+  t.type(waiting, Promise, 'f waits for a slot');
+  (waiting as Promise<void>).catch(() => {});
+  t.equal(h.batcher.undelivered, 5, 'a b c in flight, d e open; f is not accepted yet');
+  h.batcher.destroy();
+  t.equal(h.batcher.undelivered, 5, 'lost with destroy()');
+});
+
 t.test('batcher: maxRetries 0 fails on the first error', async (t) => {
   installClock(t);
   const h = harness({ retry: retryPolicy({ maxRetries: 0 }, 'S') }, [reset()]);
