@@ -7,7 +7,18 @@ import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import fc from 'fast-check';
 import t from 'tap';
-import { count, max, mean, min, sum } from '../src/aggregators/builtins.js';
+import {
+  count,
+  first as firstValue,
+  last,
+  max,
+  mean,
+  median,
+  min,
+  stdev,
+  sum,
+  variance,
+} from '../src/aggregators/builtins.js';
 import { percentile } from '../src/aggregators/percentile.js';
 import { MElement } from '../src/MElement.js';
 import { ErrorCode, MetrixError } from '../src/MetrixError.js';
@@ -544,4 +555,209 @@ t.test('MStream: sum of counts equals valid elements in, for any split into wind
     { numRuns: 40 },
   );
   t.pass('held');
+});
+
+// The engine against a naive reference on random input: every aggregator, batched or windowed
+// by arrival or event time, sent or written (one chunk at a time, or piped). The reference keeps
+// every value, cuts the same windows, groups by tag key in first-seen order and applies the
+// plain functions (sketched p99 checked within its bound, means and variances within 1e-9).
+const REFERENCE_AGGS = {
+  sum,
+  count,
+  min,
+  max,
+  first: firstValue,
+  last,
+  mean,
+  median,
+  variance,
+  stdev,
+  p90: percentile(90),
+  p99s: percentile(99, { sketch: true }),
+  range: (v: readonly number[]) => Math.max(...v) - Math.min(...v),
+} as const;
+const EXACT = new Set(['sum', 'count', 'min', 'max', 'first', 'last', 'median', 'p90', 'range']);
+
+/** Within `rel` relative, or both below 1e-300 apart (variances of values near underflow). */
+function close(a: number, b: number, rel: number): boolean {
+  return a === b || Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b)) + 1e-300;
+}
+
+t.test('MStream: equals a naive reference for every aggregator, grouping and input path (property)', async (t) => {
+  const clock = installClock(t);
+  const sample = fc.record({
+    // Doubles too small for their squares to stay normal (below ~1e-154) carry no relative
+    // precision in any variance formula: they are taken as 0 here.
+    v: fc.oneof(
+      fc.integer({ min: -1000, max: 1000 }),
+      fc.double({ min: -1e6, max: 1e6, noNaN: true }).map((x) => (Math.abs(x) < 1e-100 ? 0 : x)),
+    ),
+    k: fc.integer({ min: 0, max: 3 }),
+    dt: fc.integer({ min: 0, max: 700 }),
+  });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(sample, { maxLength: 60 }),
+      fc.constantFrom<'batch' | 'event'>('batch', 'event'),
+      fc.integer({ min: 1, max: 12 }),
+      fc.constantFrom<'send' | 'write' | 'pipe'>('send', 'write', 'pipe'),
+      async (samples, grouping, size, path) => {
+        clock.setSystemTime(T0);
+        // Event times: non-decreasing (no lateness), so every element lands in its window.
+        let now = T0;
+        const els = samples.map((s) => {
+          now += s.dt;
+          return { value: s.v === 0 ? 0 : s.v, tags: s.k === 0 ? undefined : { k: String(s.k) }, time: now };
+        });
+        const m = new MStream('r', {
+          agg: REFERENCE_AGGS,
+          ...(grouping === 'batch' ? { batchSize: size } : { windowSize: size / 4, windowTime: 'event' as const }),
+        });
+        let out: MElement[];
+        if (path === 'pipe') out = (await Readable.from(els).pipe(m).toArray()) as MElement[];
+        else {
+          out = [];
+          m.on('data', (e: MElement) => out.push(e));
+          for (const e of els) {
+            if (path === 'send') m.send(e.value, { tags: e.tags, time: e.time });
+            else m.write(e);
+          }
+          await m.close();
+        }
+        // The reference: cut windows, group, aggregate.
+        const windows: (typeof els)[] = [];
+        if (grouping === 'batch') for (let i = 0; i < els.length; i += size) windows.push(els.slice(i, i + size));
+        else {
+          const byStart = new Map<number, typeof els>();
+          const w = (size / 4) * 1000;
+          for (const e of els) {
+            const start = Math.floor(e.time / w) * w;
+            byStart.set(start, [...(byStart.get(start) ?? []), e]);
+          }
+          windows.push(...[...byStart.keys()].sort((a, b) => a - b).map((k) => byStart.get(k) as typeof els));
+        }
+        const expected: [string, string, number][] = [];
+        for (const win of windows) {
+          const groups = new Map<string, number[]>();
+          for (const e of win) {
+            const key = JSON.stringify(e.tags ?? {});
+            groups.set(key, [...(groups.get(key) ?? []), e.value]);
+          }
+          for (const [aggName, fn] of Object.entries(REFERENCE_AGGS))
+            for (const [key, vs] of groups) expected.push([`r.${aggName}`, key, fn(vs)]);
+        }
+        if (out.length !== expected.length) return false;
+        return out.every((e, i) => {
+          const [name, key, value] = expected[i] as [string, string, number];
+          if (e.name !== name || JSON.stringify(e.tags) !== key) return false;
+          const agg = name.slice(2);
+          if (EXACT.has(agg)) return Object.is(e.value, value) || e.value === value;
+          return close(e.value, value, agg === 'p99s' ? 0.01 : 1e-9);
+        });
+      },
+    ),
+    { numRuns: 150 },
+  );
+  t.pass('held');
+});
+
+t.test(
+  'MStream: event time — a replay gets windows of its own times; late elements are counted, not merged',
+  async (t) => {
+    installClock(t);
+    const m = new MStream('e', { agg: [count, sum], windowSize: 60, windowTime: 'event', allowedLateness: 30 });
+    const out: MElement[] = [];
+    const late: MetrixError[] = [];
+    m.on('data', (e: MElement) => out.push(e));
+    m.on('late', (err: MetrixError) => late.push(err));
+    const hour = 3_600_000;
+    const base = T0 - 5 * hour; // hours before "now": arrival windows would put it all in one window
+    m.write({ value: 1, time: base + 1_000 });
+    m.write({ value: 2, time: base + 59_000 });
+    m.write({ value: 4, time: base + 61_000 }); // next window; watermark base+31s: nothing closes
+    m.write({ value: 8, time: base + 95_000 }); // watermark base+65s: the first window closes
+    await new Promise(setImmediate); // 'data' is delivered once the readable side flows
+    t.same(show(out), ['e.count{}=2', 'e.sum{}=3'], 'the first window closed by the watermark');
+    t.equal(out[0]?.time, base + 60_000, 'stamped with its own end');
+    m.write({ value: 16, time: base + 10_000 }); // its window has closed: late
+    t.equal(late.length, 1);
+    t.equal(late[0]?.code, ErrorCode.LATE_ELEMENT);
+    await m.close();
+    t.same(show(out), ['e.count{}=2', 'e.sum{}=3', 'e.count{}=2', 'e.sum{}=12'], 'close() flushes the open window');
+    t.same(m.stats().late, 1);
+    t.equal(m.stats().in, 5);
+  },
+);
+
+t.test(
+  'MStream: an overflowing sum drops that one aggregate, reports it, and the window goes on (regression)',
+  async (t) => {
+    const m = new MStream('o', { agg: [sum, max], batchSize: 3 });
+    const invalid: MetrixError[] = [];
+    m.on('invalidResult', (err: MetrixError) => invalid.push(err));
+    const out = await drain(m, (m) => {
+      m.send(1e308, { tags: { a: '1' } });
+      m.send(1e308, { tags: { a: '1' } });
+      m.send(5, { tags: { a: '2' } });
+    });
+    t.same(show(out), ['o.sum{"a":"2"}=5', 'o.max{"a":"1"}=1e+308', 'o.max{"a":"2"}=5']);
+    t.equal(invalid.length, 1);
+    t.equal(invalid[0]?.code, ErrorCode.INVALID_AGG_RESULT);
+    t.equal(m.stats().invalidResults, 1);
+  },
+);
+
+t.test('MStream: a producer that never yields still gets its arrival windows closed on time', async (t) => {
+  const clock = installClock(t);
+  const m = new MStream('tight', { agg: count, windowSize: 1 });
+  const out: MElement[] = [];
+  m.on('data', (e: MElement) => out.push(e));
+  // No timer can fire in this loop: only the clock moves.
+  for (let i = 0; i < 1000; i++) {
+    if (i === 500) clock.setSystemTime(T0 + 1000);
+    m.send(1);
+  }
+  await m.close();
+  const counts = out.map((e) => e.value);
+  t.equal(counts.length, 2, 'two windows');
+  t.ok(
+    (counts[0] as number) >= 500 && (counts[0] as number) < 500 + 64,
+    `the first closed within 64 values of its end (${counts[0]})`,
+  );
+  t.equal((counts[0] as number) + (counts[1] as number), 1000, 'nothing lost');
+  t.equal(out[0]?.time, T0 + 1000);
+});
+
+t.test('MStream: memory of a window does not grow with its elements (state, not elements)', async (t) => {
+  const m = new MStream('mem', { agg: [sum, count, mean, max, stdev], windowSize: 3600 });
+  m.resume();
+  const tags = Array.from({ length: 10 }, (_, i) => Object.freeze({ k: String(i) }));
+  for (let i = 0; i < 200_000; i++) m.send(i % 97, { tags: tags[i % 10] });
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < 1_000_000; i++) m.send(i % 97, { tags: tags[i % 10] });
+  global.gc?.();
+  const grown = process.memoryUsage().heapUsed - before;
+  // Elements kept as objects would take > 100 MB here; states take a few hundred bytes.
+  t.ok(grown < 20e6, `heap grew ${(grown / 1e6).toFixed(1)} MB for 1 M values`);
+  t.equal(m.stats().series, 10);
+  m.destroy();
+});
+
+t.test('MStream: await using closes it, losing nothing', async (t) => {
+  const out: MElement[] = [];
+  {
+    await using m = new MStream('u', { agg: sum, batchSize: 10 });
+    m.on('data', (e: MElement) => out.push(e));
+    m.send(2);
+    m.send(3);
+  }
+  t.same(show(out), ['u.sum{}=5']);
+});
+
+t.test('MStream: timer().stop({ tags }) adds tags known only at the end', async (t) => {
+  const m = new MStream('lat', { agg: count, batchSize: 10 });
+  const out = await drain(m, (m) => {
+    m.timer({ tags: { route: '/' } }).stop({ tags: { status: 200 } });
+  });
+  t.same(show(out), ['lat.count{"route":"/","status":"200"}=1']);
 });
