@@ -1,5 +1,6 @@
 import t from 'tap';
 import { toAggregator } from '../../src/aggregators/AggFunc.js';
+import type { Aggregator } from '../../src/aggregators/Aggregator.js';
 import { max, median, sum } from '../../src/aggregators/builtins.js';
 import type { SummaryState } from '../../src/aggregators/summaryState.js';
 import { Accumulation } from '../../src/engine/Accumulation.js';
@@ -55,7 +56,7 @@ t.test('Accumulation: one state per kind, shared by the aggregators that read it
   t.equal(summary.sum, 6);
   t.equal(summary.max, 3);
   t.same(acc.groups[0]?.states[plan.slotOf[3] as number], [3, 1, 2], 'the values, in arrival order');
-  t.equal(median.aggregator.result(acc.groups[0]?.states[plan.slotOf[1] as number]), 2);
+  t.equal((median.aggregator as Aggregator).result(acc.groups[0]?.states[plan.slotOf[1] as number]), 2);
 });
 
 t.test('Accumulation: exclusive (one open at a time) — successive accumulations start fresh groups', async (t) => {

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { toAggregator } from '../../src/aggregators/AggFunc.js';
+import type { Aggregator } from '../../src/aggregators/Aggregator.js';
 import { arrivalValuesState } from '../../src/aggregators/arrivalValuesState.js';
 import { count, max, mean, median, stdev, sum, variance } from '../../src/aggregators/builtins.js';
 import { summaryState } from '../../src/aggregators/summaryState.js';
@@ -33,12 +34,12 @@ t.test('AggregationPlan: createStates gives fresh states; add feeds each kind', 
   const b = plan.createStates();
   t.not(a[0], b[0]);
   for (const v of [1, 2, 3]) plan.add(a, v);
-  t.equal(count.aggregator.result(a[0]), 3);
+  t.equal((count.aggregator as Aggregator).result(a[0]), 3);
   t.same(a[1], [1, 2, 3]);
   t.same(b[1], [], 'the other states untouched');
   const single = new AggregationPlan([sum.aggregator]);
   const s = single.createStates();
   single.add(s, 2);
   single.add(s, 5);
-  t.equal(sum.aggregator.result(s[0]), 7, 'one kind: the direct path');
+  t.equal((sum.aggregator as Aggregator).result(s[0]), 7, 'one kind: the direct path');
 });
