@@ -18,13 +18,24 @@ export type { MetricWindow } from './engine/MetricWindow.js';
 export type { Series } from './engine/Series.js';
 export type { SeriesTableOptions } from './engine/SeriesTable.js';
 export type { WindowGroup } from './engine/WindowGroup.js';
+export { type Closable, type FlushOnExitOptions, flushOnExit } from './flushOnExit.js';
 export { keyFromTags, tagsFromKey } from './key.js';
 export {
   type AddMSinkOptions,
+  type CloseOptions,
   MCoordinator,
   type MCoordinatorInput,
+  type MCoordinatorOnUnknown,
   type MCoordinatorOptions,
 } from './MCoordinator.js';
+export type {
+  DropReason,
+  MCoordinatorStats,
+  MetrixDeliveryError,
+  MSinkState,
+  MSinkStats,
+  SinkUndelivered,
+} from './MCoordinatorStats.js';
 export {
   MElement,
   type MElementJSON,
