@@ -39,7 +39,7 @@ export interface StateJSON {
 export interface StateKind<S = unknown> {
   /**
    * Identifies the kind, and so which states may be merged: equal ids, mergeable states
-   * (`'moments'`, `'values'`, `'ddsketch:0.01'`). Also the `kind` of its JSON form.
+   * (`'summary'`, `'values'`, `'ddsketch:0.01'`). Also the `kind` of its JSON form.
    */
   readonly id: string;
   /** A new, empty state. */

@@ -7,16 +7,16 @@ import { StateReader } from './StateReader.js';
 /**
  * A DDSketch: a quantile sketch with a relative-error guarantee and bounded memory. Positive
  * values are counted in logarithmic bins of one store, negative values by magnitude in another,
- * zeros in a counter; count, min and max are exact. Each store keeps at most
- * {@link SKETCH_BIN_LIMIT} bins (folding its lowest ones beyond that), so memory is `O(bins)`
+ * zeros in a counter; count, min and max are exact. Each store keeps at most 2048 bins
+ * (folding its lowest ones beyond that), so memory is `O(bins)`
  * (at most about 17 kB per store), whatever the number of values.
  */
 export class DDSketch {
-  /** The mapping of values to bins (shared by every sketch of the same accuracy). */
+  /** The mapping of values to bins (shared by every sketch of the same accuracy). @internal */
   readonly mapping: LogarithmicMapping;
-  /** Bins of the positive values. */
+  /** Bins of the positive values. @internal */
   readonly positive = new SketchStore();
-  /** Bins of the negative values' magnitudes. */
+  /** Bins of the negative values' magnitudes. @internal */
   readonly negative = new SketchStore();
   /** Number of zeros (0 and -0). */
   zeroCount = 0;
@@ -27,6 +27,7 @@ export class DDSketch {
   /** The largest value, exactly (`-Infinity` while empty). */
   max = Number.NEGATIVE_INFINITY;
 
+  /** Sketches are made by their kind's `create()`. @internal */
   constructor(mapping: LogarithmicMapping) {
     this.mapping = mapping;
   }
@@ -42,7 +43,7 @@ const kinds = new Map<number, StateKind<DDSketch>>();
  *
  * Guarantee: {@link sketchQuantile} returns a value within relative error `α` (plus floating-point
  * rounding, below 1e-12 relative) of the exact value of that rank, as long as that value lies
- * in the bins kept: each store keeps its top {@link SKETCH_BIN_LIMIT} (2048) bins, which at
+ * in the bins kept: each store keeps its top 2048 bins, which at
  * `α = 0.01` span a factor of about 6·10^17 in magnitude below the largest magnitude of its
  * sign; values further below that (the lowest positive values, the negative values nearest 0)
  * are folded into the lowest kept bin, losing their accuracy, as in DDSketch's
