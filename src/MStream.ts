@@ -143,6 +143,10 @@ export interface MStreamStats {
  * that window are still emitted. An error thrown by an aggregation function of your own fails the
  * stream with that error.
  *
+ * `'window'` is emitted with each closed, non-empty {@link MetricWindow} (its per-series
+ * mergeable states) just before its aggregates: what a distributed tier ships. Read it
+ * synchronously in the listener and do not change it.
+ *
  * `await using mstream = new MStream(…)` closes it (as {@link MStream.close}) at the end of the
  * block. {@link MStream.stats} gives its counts.
  *
@@ -499,6 +503,9 @@ export class MStream extends Duplex {
     this.#series.trim();
     if (window.count === 0 || this.destroyed) return;
     this.#windows++;
+    // The closed window's mergeable states, for whoever ships them (the distributed tier) —
+    // read synchronously: the states are consumed (quantile sorts) right after.
+    if (this.listenerCount('window') > 0) this.emit('window', window);
     const aggregators = this.#aggregators;
     const names = this.#outputNames;
     try {

@@ -20,6 +20,7 @@ import {
   variance,
 } from '../src/aggregators/builtins.js';
 import { percentile } from '../src/aggregators/percentile.js';
+import type { MetricWindow } from '../src/engine/MetricWindow.js';
 import { MElement } from '../src/MElement.js';
 import { ErrorCode, MetrixError } from '../src/MetrixError.js';
 import { MStream } from '../src/MStream.js';
@@ -760,4 +761,21 @@ t.test('MStream: timer().stop({ tags }) adds tags known only at the end', async 
     m.timer({ tags: { route: '/' } }).stop({ tags: { status: 200 } });
   });
   t.same(show(out), ['lat.count{"route":"/","status":"200"}=1']);
+});
+
+t.test("MStream: 'window' hands each closed window's mergeable states before its aggregates", async (t) => {
+  const m = new MStream('w', { agg: [sum, max], batchSize: 3 });
+  const seen: string[] = [];
+  m.on('window', (w: MetricWindow) => {
+    seen.push(`window ${w.count}: ${w.groups.map((g) => g.series.key).join(',')}`);
+    const kind = w.plan.kinds[0];
+    t.equal(kind?.id, 'summary', 'sum and max share one summary state');
+    t.match(kind?.toJSON(w.groups[0]?.states[0]), { v: 1, kind: 'summary', count: 2, sum: 3 });
+  });
+  m.on('data', (e: MElement) => seen.push(String(e.name)));
+  m.send(1, { tags: { a: 'x' } });
+  m.send(2, { tags: { a: 'x' } });
+  m.send(5);
+  await m.close();
+  t.same(seen, ['window 3: a:x,', 'w.sum', 'w.sum', 'w.max', 'w.max']);
 });
