@@ -8,7 +8,13 @@ import type { Aggregator, StateKind } from './Aggregator.js';
  *
  * @example
  * ```ts
- * const sum = withAggregator(function sum(v) { ... }, summaryState, (s) => s.sum);
+ * const count = withAggregator(
+ *   function count(values: readonly number[]) {
+ *     return values.length;
+ *   },
+ *   summaryState,
+ *   (state) => state.count,
+ * );
  * ```
  */
 export function withAggregator<S>(
