@@ -19,7 +19,8 @@ const MAX_ENTRIES = 1024;
  * Normalizations done without the cache after it filled up with little reuse (fewer hits than
  * a quarter of its entries): a caller that builds a fresh tags object per call (`{ tags: {
  * route } }`) would only pay for entries it never reuses and for their promotion to the old
- * generation (measured -11% el/s), so the cache stands aside for a while, then tries again.
+ * generation (bench/RESULTS.md has the figure), so the cache stands aside for a while, then
+ * tries again.
  */
 const BYPASS = 16 * MAX_ENTRIES;
 
