@@ -1,80 +1,148 @@
 import fc from 'fast-check';
 import t from 'tap';
+import type { KeyedValue } from '../../src/engine/KeyedValue.js';
+import { Series } from '../../src/engine/Series.js';
 import { MElement } from '../../src/MElement.js';
 import { ErrorCode } from '../../src/MetrixError.js';
 import { groupByKey } from '../../src/stages/groupByKey.js';
-import type { ElementBatch, GroupedElements } from '../../src/stages/types.js';
-import { run } from '../helpers/streams.js';
+import { nextError, pipeThrough, run } from '../helpers/streams.js';
 
-const el = (v: number, tags?: Record<string, string>, time = v) => new MElement('m', v, { tags, time });
-const shape = (g: GroupedElements) => g.groups.map((grp) => [grp.key, grp.values]);
+const plain = (k: KeyedValue) => [k.series.key, k.value, k.time];
 
-t.test('groupByKey: smoke — groups by tag set in first-seen order', async (t) => {
-  const [g] = await run<GroupedElements>(groupByKey(), [
-    [el(1, { x: '1' }), el(2, { y: '1' }), el(3, { x: '1' }), el(4)],
+t.test('groupByKey: smoke — one KeyedValue per element, in order, one Series per tag set', async (t) => {
+  const out = await run<KeyedValue>(groupByKey(), [
+    new MElement('m', 1, { tags: { x: '1' }, time: 10 }),
+    { value: 2, tags: { y: '1' } },
+    { value: 3, tags: { x: 1 }, time: 30 },
+    4,
   ]);
-  t.same(shape(g as GroupedElements), [
-    ['x:1', [1, 3]],
-    ['y:1', [2]],
-    ['', [4]],
+  t.same(out.map(plain), [
+    ['x:1', 1, 10],
+    ['y:1', 2, undefined],
+    ['x:1', 3, 30],
+    ['', 4, undefined],
   ]);
-  t.same(g?.groups[0]?.tags, { x: '1' });
+  t.ok(
+    out.every((k) => k.series instanceof Series),
+    'each carries its Series',
+  );
+  t.equal(out[0]?.series, out[2]?.series, 'equal tags from an MElement and an object: the same Series');
+  t.same(out[0]?.series.tags, { x: '1' });
 });
 
-t.test('groupByKey: one tag set keeps the batch as the group (no copy)', async (t) => {
-  const batch = [el(1), el(2)];
-  const [g] = await run<GroupedElements>(groupByKey(), [batch]);
-  t.equal(g?.groups.length, 1);
-  t.equal(g?.groups[0]?.elements, batch);
+t.test('groupByKey: default tags are merged under each element’s own', async (t) => {
+  const out = await run<KeyedValue>(groupByKey({ defaultTags: { host: 'h', env: 'prod' } }), [
+    1,
+    { value: 2, tags: { env: 'dev' } },
+    new MElement('m', 3, { tags: { route: '/' } }),
+    { value: 4, tags: null },
+  ]);
+  t.same(
+    out.map((k) => k.series.tags),
+    [
+      { host: 'h', env: 'prod' },
+      { host: 'h', env: 'dev' },
+      { host: 'h', env: 'prod', route: '/' },
+      { host: 'h', env: 'prod' },
+    ],
+  );
+  t.equal(out[0]?.series, out[3]?.series);
 });
 
-t.test('groupByKey: time is the window end when given, else the last element time', async (t) => {
-  const win: ElementBatch = [el(1, undefined, 5), el(2, undefined, 9)];
-  win.time = 100;
-  const [a, b] = await run<GroupedElements>(groupByKey(), [win, [el(1, undefined, 5), el(2, undefined, 9)]]);
-  t.equal(a?.time, 100);
-  t.equal(b?.time, 9);
+t.test('groupByKey: the same Series from one element to the next, across many elements', async (t) => {
+  const out = await run<KeyedValue>(
+    groupByKey(),
+    Array.from({ length: 10_000 }, (_, i) => ({ value: i, tags: { k: String(i % 3) } })),
+  );
+  const bySeries = new Map<string, Set<Series>>();
+  for (const k of out) bySeries.set(k.series.key, (bySeries.get(k.series.key) ?? new Set()).add(k.series));
+  t.same(
+    [...bySeries.values()].map((s) => s.size),
+    [1, 1, 1],
+    'a recurring tag set stays one object (the table is trimmed, not emptied)',
+  );
 });
 
-t.test('groupByKey: empty input and an empty batch', async (t) => {
+t.test('groupByKey: empty input gives no output', async (t) => {
   t.same(await run(groupByKey(), []), []);
-  const [g] = await run<GroupedElements>(groupByKey(), [[]]);
-  t.same(g?.groups, []);
-  t.type(g?.time, 'number');
 });
 
 t.test('groupByKey: one item', async (t) => {
-  const [g] = await run<GroupedElements>(groupByKey(), [[el(7, { a: 'b' })]]);
-  t.same(shape(g as GroupedElements), [['a:b', [7]]]);
+  const out = await pipeThrough<KeyedValue>(groupByKey(), [{ value: 7, tags: { a: 'b' }, time: 5 }]);
+  t.same(out.map(plain), [['a:b', 7, 5]]);
 });
 
-t.test('groupByKey: invalid options', async (t) => {
+t.test('groupByKey: invalid options throw with their codes', async (t) => {
   t.throws(() => groupByKey({ highWaterMark: -2 }), { code: ErrorCode.INVALID_ARGUMENT });
+  t.throws(() => groupByKey({ highWaterMark: 1.5 }), { code: ErrorCode.INVALID_ARGUMENT });
+  t.throws(() => groupByKey({ defaultTags: { a: { b: 1 } } as never }), { code: ErrorCode.INVALID_TAGS });
+  t.throws(() => groupByKey({ defaultTags: 'x' as never }), { code: ErrorCode.INVALID_TAGS });
+});
+
+t.test('groupByKey: an invalid element fails the stage with its code', async (t) => {
+  const cases: [unknown, string][] = [
+    [Number.NaN, ErrorCode.INVALID_VALUE],
+    [Number.POSITIVE_INFINITY, ErrorCode.INVALID_VALUE],
+    [{ value: '1' }, ErrorCode.INVALID_VALUE],
+    [{ value: 1, tags: { a: [1] } }, ErrorCode.INVALID_TAGS],
+    [{ value: 1, time: 'now' }, ErrorCode.INVALID_TIME],
+    [{ value: 1, time: 9e15 }, ErrorCode.INVALID_TIME],
+    ['1', ErrorCode.INVALID_ELEMENT],
+    [{ v: 1 }, ErrorCode.INVALID_ELEMENT],
+    [[1], ErrorCode.INVALID_ELEMENT],
+  ];
+  for (const [input, code] of cases) {
+    const stage = groupByKey();
+    const out: KeyedValue[] = [];
+    stage.on('data', (k: KeyedValue) => out.push(k));
+    const err = nextError(stage);
+    stage.write(1);
+    stage.write(input);
+    stage.write(2);
+    t.match(await err, { code }, JSON.stringify(input) ?? String(input));
+    t.same(
+      out.map((k) => k.value),
+      [1],
+      'what came before was emitted; nothing after',
+    );
+  }
 });
 
 t.test('groupByKey: backpressure with a tiny highWaterMark, nothing lost', async (t) => {
   const stage = groupByKey({ highWaterMark: 1 });
   let n = 0;
-  while (stage.write([el(n)]) && n < 100) n++;
-  t.ok(n < 5, `write() returned false after ${n + 1} writes`);
+  while (stage.write({ value: n, tags: { k: String(n % 2) } }) && n < 100) n++;
+  t.ok(n < 5, `write() returned false after ${n + 1} writes without a reader`);
   stage.end();
-  const out = (await stage.toArray()) as GroupedElements[];
+  const out = (await stage.toArray()) as KeyedValue[];
   t.same(
-    out.flatMap((g) => g.groups.flatMap((grp) => grp.values)),
+    out.map((k) => k.value),
     Array.from({ length: n + 1 }, (_, i) => i),
   );
 });
 
-t.test('groupByKey: loses nothing, keeps order inside each group (property)', async (t) => {
+t.test('groupByKey: destroy() mid-stream', async (t) => {
+  const stage = groupByKey();
+  stage.write(1);
+  stage.destroy();
+  await new Promise((r) => stage.on('close', r));
+  t.ok(stage.destroyed);
+});
+
+t.test('groupByKey: loses and duplicates nothing, keeps order, equal tags share a Series (property)', async (t) => {
   await fc.assert(
     fc.asyncProperty(
-      fc.array(fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer()), { minLength: 1, maxLength: 40 }),
+      fc.array(fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer()), { maxLength: 40 }),
       async (spec) => {
-        const batch = spec.map(([k, v]) => new MElement('m', v, { tags: k === 0 ? undefined : { k: String(k) } }));
-        const [g] = await run<GroupedElements>(groupByKey(), [batch]);
-        const expected = new Map<string, number[]>();
-        for (const e of batch) expected.set(e.key, [...(expected.get(e.key) ?? []), e.value]);
-        return JSON.stringify(shape(g as GroupedElements)) === JSON.stringify([...expected]);
+        const input = spec.map(([k, v]) => (k === 0 ? v : { value: v, tags: { k: String(k) } }));
+        const out = await run<KeyedValue>(groupByKey(), input);
+        const sameOrder = out.length === spec.length && out.every((kv, i) => kv.value === spec[i]?.[1]);
+        const keysOk = out.every((kv, i) => kv.series.key === (spec[i]?.[0] === 0 ? '' : `k:${spec[i]?.[0]}`));
+        const one = new Map<string, Series>();
+        const shared = out.every(
+          (kv) => (one.get(kv.series.key) ?? one.set(kv.series.key, kv.series).get(kv.series.key)) === kv.series,
+        );
+        return sameOrder && keysOk && shared;
       },
     ),
     { numRuns: 80 },
