@@ -58,6 +58,14 @@ export interface MStreamOptions {
    * untrusted input cannot stop the stream. `send()` always throws instead.
    */
   onInvalid?: 'error' | 'drop';
+  /**
+   * Cardinality limit: distinct tag sets the stream keeps at most (default: no limit). Past it,
+   * values of a new tag set fold into one overflow series, tagged `metrix.overflow: 'true'` over
+   * the default tags, counted in `stats().overflowed` and reported once per window by a
+   * `'cardinalityLimit'` event (`ERR_METRIX_CARDINALITY_LIMIT`). Tag sets idle for a whole window
+   * are forgotten, which makes room again. Memory then stays bounded under a tag explosion.
+   */
+  maxSeries?: number;
   /** Buffer size of the writable and readable sides, in objects (default 16). */
   highWaterMark?: number;
 }
@@ -111,6 +119,8 @@ export interface MStreamStats {
   readonly windows: number;
   /** Series (distinct tag sets) the stream keeps between windows. */
   readonly series: number;
+  /** Values folded into the overflow series past `maxSeries`. */
+  readonly overflowed: number;
 }
 
 /**
@@ -142,6 +152,9 @@ export interface MStreamStats {
  * aggregate that was not a finite number and was dropped — the other groups and aggregations of
  * that window are still emitted. An error thrown by an aggregation function of your own fails the
  * stream with that error.
+ *
+ * `'cardinalityLimit'` (`ERR_METRIX_CARDINALITY_LIMIT`) is emitted once per window in which
+ * values of new tag sets were folded into the overflow series (see `maxSeries`).
  *
  * `'window'` is emitted with each closed, non-empty {@link MetricWindow} (its per-series
  * mergeable states) just before its aggregates: what a distributed tier ships. Read it
@@ -191,6 +204,7 @@ export class MStream extends Duplex {
   #late = 0;
   #invalidResults = 0;
   #windows = 0;
+  #overflowReported = 0;
   /** A push() since the last send() or write() found the readable side full. */
   #full = false;
   /** send() returned false: emit 'drain' once the readable side is read from. */
@@ -257,7 +271,9 @@ export class MStream extends Duplex {
     this.#aggregators = [...this.agg].map(([aggName, fn]) => toAggregator(aggName, fn));
     this.#outputNames = [...this.agg.keys()].map((aggName) => `${name}.${aggName}`);
     const plan = new AggregationPlan(this.#aggregators);
-    this.#series = new SeriesTable(this.defaultTags);
+    const { maxSeries } = options;
+    if (maxSeries !== undefined) positiveInteger(maxSeries, `MStream("${name}"): maxSeries`);
+    this.#series = new SeriesTable(this.defaultTags, maxSeries === undefined ? {} : { maxSeries });
     const onWindow = (window: MetricWindow) => this.#onWindow(window);
     if (windowSize !== undefined) {
       const ms = positiveNumber(windowSize, `MStream("${name}"): windowSize`, ErrorCode.INVALID_GROUPING) * 1000;
@@ -288,6 +304,7 @@ export class MStream extends Duplex {
       invalidResults: this.#invalidResults,
       windows: this.#windows,
       series: this.#series.size,
+      overflowed: this.#series.overflowed,
     };
   }
 
@@ -501,6 +518,18 @@ export class MStream extends Duplex {
   #onWindow(window: MetricWindow): void {
     // Between windows no accumulation holds a series of the table: the moment to bound it.
     this.#series.trim();
+    const overflowed = this.#series.overflowed;
+    if (overflowed > this.#overflowReported) {
+      this.emit(
+        'cardinalityLimit',
+        new MetrixError(
+          ErrorCode.CARDINALITY_LIMIT,
+          `MStream("${this.name}"): ${overflowed - this.#overflowReported} values of tag sets past maxSeries were folded into the overflow series (metrix.overflow=true)`,
+          { input: overflowed - this.#overflowReported },
+        ),
+      );
+      this.#overflowReported = overflowed;
+    }
     if (window.count === 0 || this.destroyed) return;
     this.#windows++;
     // The closed window's mergeable states, for whoever ships them (the distributed tier) —

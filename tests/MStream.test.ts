@@ -779,3 +779,52 @@ t.test("MStream: 'window' hands each closed window's mergeable states before its
   await m.close();
   t.same(seen, ['window 3: a:x,', 'w.sum', 'w.sum', 'w.max', 'w.max']);
 });
+
+t.test('MStream: maxSeries folds new tag sets into one flagged overflow series, counted and reported', async (t) => {
+  const m = new MStream('c', { agg: [count, sum], batchSize: 10, maxSeries: 2, defaultTags: { host: 'a' } });
+  const reports: MetrixError[] = [];
+  m.on('cardinalityLimit', (err: MetrixError) => reports.push(err));
+  const out = await drain(m, (m) => {
+    for (let i = 0; i < 10; i++) m.send(i, { tags: { user: String(i % 5) } });
+    // Users 0 and 1 still hold the table in the second batch (they were seen in the first) …
+    for (let i = 0; i < 10; i++) m.send(1, { tags: { user: String(5 + (i % 2)) } });
+    // … and are forgotten after it, idle for a whole batch: users 5 and 6 get series.
+    for (let i = 0; i < 10; i++) m.send(1, { tags: { user: String(5 + (i % 2)) } });
+  });
+  t.same(show(out).slice(0, 6), [
+    'c.count{"host":"a","user":"0"}=2',
+    'c.count{"host":"a","user":"1"}=2',
+    'c.count{"host":"a","metrix.overflow":"true"}=6',
+    'c.sum{"host":"a","user":"0"}=5',
+    'c.sum{"host":"a","user":"1"}=7',
+    'c.sum{"host":"a","metrix.overflow":"true"}=33',
+  ]);
+  t.same(show(out).slice(6, 8), [
+    'c.count{"host":"a","metrix.overflow":"true"}=10',
+    'c.sum{"host":"a","metrix.overflow":"true"}=10',
+  ]);
+  t.same(
+    show(out).slice(8),
+    [
+      'c.count{"host":"a","user":"5"}=5',
+      'c.count{"host":"a","user":"6"}=5',
+      'c.sum{"host":"a","user":"5"}=5',
+      'c.sum{"host":"a","user":"6"}=5',
+    ],
+    'series idle for a window were forgotten, making room for new ones',
+  );
+  t.equal(m.stats().overflowed, 16);
+  t.equal(reports.length, 2, 'reported once per window, not per value');
+  t.equal(reports[0]?.code, ErrorCode.CARDINALITY_LIMIT);
+  t.throws(() => new MStream('c', { agg: sum, batchSize: 1, maxSeries: 0 }), { code: ErrorCode.INVALID_ARGUMENT });
+});
+
+t.test('MStream: a tag explosion stays bounded under maxSeries (regression: 1 M tag sets took 1.17 GB)', async (t) => {
+  const m = new MStream('x', { agg: [sum, count], windowSize: 3600, maxSeries: 1000 });
+  m.resume();
+  for (let i = 0; i < 200_000; i++) m.send(1, { tags: { id: String(i) } });
+  const s = m.stats();
+  t.equal(s.series, 1000);
+  t.equal(s.overflowed, 199_000, 'every value past the limit counted');
+  m.destroy();
+});

@@ -1,5 +1,5 @@
 import { TagsCache } from '../internal/TagsCache.js';
-import { EMPTY_TAGS, knownKey } from '../internal/tags.js';
+import { EMPTY_TAGS, knownKey, mergeTags } from '../internal/tags.js';
 import { keyFromTags } from '../key.js';
 import type { Tags } from '../Tags.js';
 import { Series } from './Series.js';
@@ -12,7 +12,18 @@ export interface SeriesTableOptions {
    * its tags come back.
    */
   maxRetained?: number;
+  /**
+   * The cardinality limit: distinct series the table holds at most (default: no limit). A tag
+   * set new to a full table resolves to the overflow series instead — the default tags plus
+   * `{ [OVERFLOW_TAG]: 'true' }`, as OpenTelemetry's cardinality limit does — and is counted
+   * in {@link SeriesTable.overflowed}. Series idle for a whole window are forgotten at the next
+   * {@link SeriesTable.trim}, which makes room for new ones.
+   */
+  maxSeries?: number;
 }
+
+/** The tag that marks the overflow series of a stream past its cardinality limit. */
+export const OVERFLOW_TAG = 'metrix.overflow';
 
 /** Frozen tag objects remembered by identity at most (strongly held, like TagsCache's inputs). */
 const MAX_FROZEN = 4096;
@@ -30,7 +41,10 @@ export class SeriesTable {
   /** Series of frozen tag objects, by the object: they cannot change, so no check is needed. */
   readonly #frozen = new Map<object, Series>();
   readonly #maxRetained: number;
+  readonly #maxSeries: number;
   readonly #default: Series;
+  #overflow: Series | undefined;
+  #overflowed = 0;
   /** Incremented by trim(): a series resolved since the last trim has `seen === #epoch`. */
   #epoch = 0;
 
@@ -38,12 +52,18 @@ export class SeriesTable {
     this.#base = base;
     this.#cache = new TagsCache(base);
     this.#maxRetained = options.maxRetained ?? 16384;
+    this.#maxSeries = options.maxSeries ?? Number.POSITIVE_INFINITY;
     this.#default = new Series(keyFromTags(base), base);
   }
 
   /** The series of an element without tags of its own: the default tags'. */
   get defaultSeries(): Series {
     return this.#default;
+  }
+
+  /** Resolutions folded into the overflow series since the table was made. */
+  get overflowed(): number {
+    return this.#overflowed;
   }
 
   /** Series currently kept. */
@@ -65,7 +85,10 @@ export class SeriesTable {
     }
     const tags = this.#cache.normalize(input);
     const series = this.#lookup(knownKey(tags) ?? keyFromTags(tags), tags);
-    if (Object.isFrozen(input) && this.#frozen.size < MAX_FROZEN) this.#frozen.set(input, series);
+    // Not an overflow: that object's tag set may get a series of its own once there is room.
+    if (series !== this.#overflow && Object.isFrozen(input) && this.#frozen.size < MAX_FROZEN) {
+      this.#frozen.set(input, series);
+    }
     return series;
   }
 
@@ -87,17 +110,30 @@ export class SeriesTable {
    */
   trim(): void {
     this.#epoch++;
-    if (this.#byKey.size <= this.#maxRetained) return;
+    const size = this.#byKey.size;
+    if (size <= this.#maxRetained && size < this.#maxSeries) return;
     const recent = this.#epoch - 1;
     for (const [key, series] of this.#byKey) if (series.seen < recent) this.#byKey.delete(key);
     // A remembered frozen object may point at a series just forgotten: forget those too.
     for (const [input, series] of this.#frozen) if (series.seen < recent) this.#frozen.delete(input);
   }
 
+  /** The one series every tag set past the limit folds into (not in the table: never forgotten). */
+  #overflowSeries(): Series {
+    this.#overflowed++;
+    if (this.#overflow === undefined) {
+      const tags = mergeTags(this.#base, { [OVERFLOW_TAG]: 'true' });
+      this.#overflow = new Series(keyFromTags(tags), tags);
+    }
+    this.#overflow.seen = this.#epoch;
+    return this.#overflow;
+  }
+
   #lookup(key: string, tags: Tags): Series {
     let series = this.#byKey.get(key);
     if (series === undefined) {
       if (key === this.#default.key) series = this.#default;
+      else if (this.#byKey.size >= this.#maxSeries || key === this.#overflow?.key) return this.#overflowSeries();
       else series = new Series(key, tags);
       this.#byKey.set(key, series);
     }
