@@ -117,8 +117,9 @@ const WINDOW_BELOW_RESOLUTION = 'METRIX_WINDOW_BELOW_RESOLUTION';
 
 /**
  * Routes metric values to many {@link MStream}s by name and delivers every aggregated element of
- * every stream to every sink, with optional per-sink rate limits, end-to-end backpressure and a
- * lossless {@link MCoordinator.close}.
+ * every stream to every sink, with optional per-sink rate limits, end-to-end backpressure, a
+ * lossless {@link MCoordinator.close} (or one bounded by a deadline that counts what it did not
+ * deliver), stall detection and {@link MCoordinator.stats}.
  *
  * **Input.** {@link MCoordinator.send}, {@link MCoordinator.timer} and {@link MCoordinator.time}
  * address a stream by name. The coordinator is also an object-mode Writable of
@@ -150,11 +151,22 @@ const WINDOW_BELOW_RESOLUTION = 'METRIX_WINDOW_BELOW_RESOLUTION';
  * rejects with it and `'error'` is emitted — which `close()` itself listens to, so awaiting
  * `close()` never crashes the process with an unhandled `'error'`.
  *
+ * **A hung sink** — one that owes an answer (a write callback, a `'drain'`, its `'finish'`) and
+ * gives no sign of life (those, or a `'retry'` event) for `stallTimeoutMs` — is detached,
+ * destroyed and reported the same way as `ERR_METRIX_SINK_STALLED`; without that, its full queue
+ * would hold every stream, and so every other sink and `close()`, for ever.
+ *
  * **A failing stream** (an aggregation throws) destroys the coordinator with that error,
- * unchanged; `destroy()` destroys every stream and every sink that has not finished.
+ * unchanged; `destroy()` destroys every stream and every sink that has not finished and clears
+ * every timer.
+ *
+ * **Output** gets the coordinator's `prefix` and `defaultTags` on its way to the sinks; input is
+ * routed by the streams' own names. With `onUnknown: { create }`, a new name gets a stream made
+ * on demand, up to `maxStreams`.
  *
  * Other events: `'unknown'` and `'invalid'` (a MetrixError) for each element dropped under
- * `onUnknown`/`onInvalid: 'drop'`.
+ * `onUnknown`/`onInvalid: 'drop'`; `'cardinalityLimit'` (an `ERR_METRIX_CARDINALITY_LIMIT`) for
+ * each value addressed to a new name beyond `maxStreams`.
  *
  * A process warning (type `MetrixWarning`, code `METRIX_WINDOW_BELOW_RESOLUTION`) is emitted once
  * per stream and sink when a stream's `windowSize` is shorter than the sink's
@@ -175,9 +187,23 @@ const WINDOW_BELOW_RESOLUTION = 'METRIX_WINDOW_BELOW_RESOLUTION';
  * mc.send('latency', 0.042);
  * await mc.close(); // flushes the open windows, delivers everything, ends the sinks
  * ```
+ * @example Streams on demand, a bounded shutdown
+ * ```ts
+ * import { MCoordinator, MSinkPrinter, MStream, flushOnExit, mean } from 'metrix-stream';
+ * const mc = new MCoordinator({
+ *   msinks: [new MSinkPrinter()],
+ *   onUnknown: { create: (name) => new MStream(name, { agg: mean, windowSize: 10 }) },
+ *   maxStreams: 1000,
+ *   defaultTags: { host: 'web-1' },
+ *   prefix: 'app.',
+ * });
+ * mc.send('latency', 12); // makes the stream "latency"; sinks receive app.latency.mean{host=web-1}
+ * flushOnExit(mc, { timeoutMs: 5000 });
+ * ```
  * @throws {@link MetrixError} at construction: `ERR_METRIX_INVALID_RATE_LIMIT`,
- * `ERR_METRIX_INVALID_SINK`, `ERR_METRIX_DUPLICATE_METRIC`, `ERR_METRIX_INVALID_ARGUMENT`.
- * @see {@link MStream}, {@link MSink}, {@link toSink}.
+ * `ERR_METRIX_INVALID_SINK`, `ERR_METRIX_DUPLICATE_METRIC`, `ERR_METRIX_INVALID_ARGUMENT`,
+ * and the element's tag codes for invalid `defaultTags`.
+ * @see {@link MStream}, {@link MSink}, {@link toSink}, {@link flushOnExit}.
  */
 export class MCoordinator extends Writable {
   /** The code of the warning emitted when a stream's window is shorter than a sink's time resolution. */
@@ -401,11 +427,15 @@ export class MCoordinator extends Writable {
   /**
    * Sends a value to the stream named `name` (see {@link MStream.send}).
    *
+   * A new name gets a stream made on demand under `onUnknown: { create }`; beyond `maxStreams`
+   * the value is dropped, counted and reported (`'cardinalityLimit'`) and `true` is returned.
+   *
    * @returns `false` when that stream's buffers are full; to honour backpressure wait for that
    * stream's `'drain'` (`mc.mstreams.get(name)`), or write to the coordinator as a stream instead.
-   * @throws {@link MetrixError} `ERR_METRIX_UNKNOWN_METRIC` for an unknown name (whatever
-   * `onUnknown` says); `ERR_METRIX_CLOSED` after `close()`/`end()`/`destroy()`; the stream's
-   * validation errors (`ERR_METRIX_INVALID_VALUE`, …).
+   * @throws {@link MetrixError} `ERR_METRIX_UNKNOWN_METRIC` for an unknown name without a
+   * template (`'error'` and `'drop'` apply to written elements only); `ERR_METRIX_CLOSED` after
+   * `close()`/`end()`/`destroy()`; the stream's validation errors (`ERR_METRIX_INVALID_VALUE`, …);
+   * a template's own error, unchanged.
    */
   send(name: string, value: number, options?: SendOptions): boolean {
     const mstream = this.#stream(name, 'send()');

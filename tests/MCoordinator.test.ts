@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { Writable as NodeWritable, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import FakeTimers from '@sinonjs/fake-timers';
 import fc from 'fast-check';
 import t from 'tap';
 import { count, sum } from '../src/aggregators/builtins.js';
@@ -1046,3 +1047,95 @@ t.test('MCoordinator: a database that never comes back — close() reports every
   t.equal(s?.retries, 2);
   t.equal(clock.countTimers(), 0, 'no timer left');
 });
+
+t.test(
+  'MCoordinator: property — with sinks that throw, reject, hang or crawl, and any deadline, close() settles and every element is accounted for',
+  async (t) => {
+    const kindArb = fc.oneof(
+      fc.constant({ kind: 'ok' as const }),
+      fc.constant({ kind: 'async' as const }),
+      fc.constant({ kind: 'slow' as const }),
+      fc.constant({ kind: 'hang' as const }),
+      fc.record({ kind: fc.constant('throw' as const), at: fc.nat({ max: 8 }) }),
+      fc.record({ kind: fc.constant('reject' as const), at: fc.nat({ max: 8 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(kindArb, { minLength: 1, maxLength: 4 }),
+        fc.option(fc.integer({ min: 0, max: 400 })),
+        fc.integer({ min: 0, max: 40 }),
+        fc.integer({ min: 1, max: 3 }),
+        async (kinds, timeoutMs, n, sinkQueueSize) => {
+          const clock = FakeTimers.install({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
+          try {
+            const sinks = kinds.map((k) => {
+              switch (k.kind) {
+                case 'ok':
+                  return new Collect();
+                case 'async':
+                  return new Collect({ async: true, highWaterMark: 1 });
+                case 'slow':
+                  return new Collect({ delayMs: 30, highWaterMark: 1 });
+                case 'hang':
+                  return new Hang();
+                case 'throw':
+                  return new Collect({ failAt: k.at });
+                case 'reject': {
+                  let i = 0;
+                  return (_e: MElement) => (i++ === k.at ? Promise.reject(new Error('no')) : Promise.resolve());
+                }
+              }
+            });
+            const mc = new MCoordinator({
+              mstreams: [
+                new MStream('a', { agg: count, batchSize: 1 }),
+                new MStream('b', { agg: count, batchSize: 2 }),
+              ],
+              msinks: sinks,
+              stallTimeoutMs: 200,
+              sinkQueueSize,
+            });
+            mc.on('sinkError', () => {});
+            for (let i = 0; i < n; i++) mc.send(i % 2 ? 'a' : 'b', i);
+            const closed = watch(mc.close(timeoutMs === null ? {} : { timeoutMs }));
+            for (let i = 0; i < 400 && !closed.settled; i++) {
+              await clock.tickAsync(10);
+              await turn();
+            }
+            if (!closed.settled) throw new Error('close() did not settle');
+            const stats = mc.stats();
+            const undelivered = new Map(
+              ((closed.error as { undelivered?: { index: number; count: number }[] })?.undelivered ?? []).map((u) => [
+                u.index,
+                u.count,
+              ]),
+            );
+            for (const s of stats.sinks) {
+              if (s.in !== stats.elementsOut) throw new Error(`sink #${s.index}: in ${s.in} of ${stats.elementsOut}`);
+              if (s.queued !== 0 || s.inFlight !== 0) throw new Error(`sink #${s.index}: something left in flight`);
+              if (s.in !== s.out + sumDropped(s.dropped)) throw new Error(`sink #${s.index}: does not add up`);
+              if (closed.error !== undefined && (undelivered.get(s.index) ?? 0) !== s.in - s.out) {
+                throw new Error(`sink #${s.index}: reported ${undelivered.get(s.index)}, missed ${s.in - s.out}`);
+              }
+              const healthy = ['ok', 'async', 'slow'].includes((kinds[s.index] as { kind: string }).kind);
+              if (healthy && timeoutMs === null && (s.state !== 'finished' || s.out !== s.in)) {
+                throw new Error(`healthy sink #${s.index} without a deadline: ${s.state}, ${s.out} of ${s.in}`);
+              }
+            }
+            const lost = stats.sinks.some((s) => s.out !== s.in || s.state !== 'finished');
+            if (lost !== (closed.error !== undefined))
+              throw new Error(`rejected: ${String(closed.error)}, lost: ${lost}`);
+            // A slow sink cut off by the deadline may leave its own handler's timer; none of ours.
+            const ownTimers = kinds.filter((k) => k.kind === 'slow').length;
+            if (clock.countTimers() > ownTimers) throw new Error(`${clock.countTimers()} timers left`);
+            return true;
+          } finally {
+            clock.uninstall();
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+    t.pass('held for every generated case');
+  },
+);
