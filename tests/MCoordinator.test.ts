@@ -1139,3 +1139,51 @@ t.test(
     t.pass('held for every generated case');
   },
 );
+
+t.test(
+  'MCoordinator: property — destroy() at any point rejects close() with ERR_METRIX_CLOSED and leaves no timer of ours',
+  async (t) => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 30 }),
+        fc.integer({ min: 0, max: 30 }),
+        fc.boolean(),
+        async (n, destroyAfterTicks, withDeadline) => {
+          const clock = FakeTimers.install({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
+          try {
+            const sinks = [new Collect({ delayMs: 20, highWaterMark: 1 }), new Hang(), new Collect()];
+            const mc = new MCoordinator({
+              mstreams: [new MStream('a', { agg: count, batchSize: 1 })],
+              msinks: sinks,
+              rateLimit: [null, null, 0.05],
+              stallTimeoutMs: 500,
+            });
+            mc.on('sinkError', () => {});
+            for (let i = 0; i < n; i++) mc.send('a', i);
+            const closed = watch(mc.close(withDeadline ? { timeoutMs: 300 } : {}));
+            for (let i = 0; i < destroyAfterTicks && !closed.settled; i++) await clock.tickAsync(25);
+            const settledBefore = closed.settled;
+            mc.destroy();
+            await drain(closed, 100);
+            if (!closed.settled) throw new Error('close() did not settle after destroy()');
+            if (!settledBefore && !MetrixError.is(closed.error, ErrorCode.CLOSED)) {
+              throw new Error(`close() settled with ${String(closed.error)}`);
+            }
+            for (const s of mc.stats().sinks) {
+              if (s.in !== s.out + s.queued + s.inFlight + sumDropped(s.dropped)) throw new Error('does not add up');
+              if (s.queued !== 0 || s.inFlight !== 0) throw new Error(`sink #${s.index}: ${s.state} with work left`);
+            }
+            if (!sinks.every((s) => s.destroyed || s.writableFinished)) throw new Error('a sink was left running');
+            // Only the slow sink's own handler timer may remain.
+            if (clock.countTimers() > 1) throw new Error(`${clock.countTimers()} timers left`);
+            return true;
+          } finally {
+            clock.uninstall();
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+    t.pass('held for every generated case');
+  },
+);
