@@ -59,6 +59,10 @@ export interface CliConfig {
   onMalformed: 'error' | 'skip';
   /** Longest accepted input line, bytes. */
   maxLineLength: number | undefined;
+  /** Most streams created for unseen names under `unknown: 'auto'`; default 1000. */
+  maxStreams: number | undefined;
+  /** Receive buffer asked of the kernel for the UDP listener, bytes; default 8 MiB. */
+  udpBufferBytes: number | undefined;
   /** The progress line: `undefined` = only when stderr is a TTY. */
   progress: boolean | undefined;
 }

@@ -4,6 +4,7 @@ import { statsdAggregations } from '../parsers/statsdAggregations.js';
 import type { CliConfig, StreamConfig } from './CliConfig.js';
 import { resolveAggs } from './resolveAggs.js';
 import { defaultAggNames } from './resolveConfig.js';
+import { SampledCountMStream } from './SampledCountMStream.js';
 
 /**
  * Builds the MStream of a configured stream: its own aggregations and grouping, else the
@@ -24,19 +25,26 @@ export function buildMStream(stream: StreamConfig, config: CliConfig): MStream {
 }
 
 /**
- * Builds the stream created for an element whose name has no configured stream (`--unknown
+ * Builds the streams created for an element whose name has no configured stream (`--unknown
  * auto`): the default grouping and tags, and the default aggregations — except for StatsD input
  * when no `--agg` was given, where the aggregations are those that reproduce the StatsD daemon's
- * figures for the element's type ({@link statsdAggregations}).
+ * figures for the element's type ({@link statsdAggregations}). A timer, histogram or
+ * distribution then gets two streams: its values (every figure but `count`) and a
+ * {@link SampledCountMStream} that sums `1 / sampleRate` per value into `<name>.count`, as the
+ * daemon counts sampled timings. Add every stream returned to the coordinator; elements go to the
+ * first, and the weights to the second when there is one.
  */
-export function buildAutoMStream(name: string, type: StatsDType | undefined, config: CliConfig): MStream {
-  if (type !== undefined && config.defaultAgg === undefined) {
-    const windowSize = config.defaultWindowSize;
-    return new MStream(name, {
-      agg: statsdAggregations(type, windowSize === undefined ? {} : { windowSize }),
-      ...(windowSize !== undefined ? { windowSize } : { batchSize: config.defaultBatchSize as number }),
-      defaultTags: config.defaultTags,
-    });
-  }
-  return buildMStream({ name }, config);
+export function buildAutoMStream(
+  name: string,
+  type: StatsDType | undefined,
+  config: CliConfig,
+): [MStream] | [MStream, SampledCountMStream] {
+  if (type === undefined || config.defaultAgg !== undefined) return [buildMStream({ name }, config)];
+  const windowSize = config.defaultWindowSize;
+  const grouping = windowSize !== undefined ? { windowSize } : { batchSize: config.defaultBatchSize as number };
+  const agg = statsdAggregations(type, windowSize === undefined ? {} : { windowSize });
+  const stream = (aggs: typeof agg) => new MStream(name, { agg: aggs, ...grouping, defaultTags: config.defaultTags });
+  if (type !== 'ms' && type !== 'h' && type !== 'd') return [stream(agg)];
+  const { count: _count, ...values } = agg;
+  return [stream(values), new SampledCountMStream(name, { ...grouping, defaultTags: config.defaultTags })];
 }

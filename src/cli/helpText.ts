@@ -18,6 +18,8 @@ Input:
       --skip-malformed        skip bad lines of FILEs/stdin and count them (default: stop, exit 1);
                               listeners always skip bad lines
       --max-line-length N     longest accepted line in bytes (default 1048576)
+      --udp-buffer BYTES      receive buffer asked of the kernel for --statsd-port (default
+                              8388608; the size granted is printed)
 
 Streams:
   -s, --stream SPEC           a stream, repeatable: NAME[/agg=LIST][/window=SECONDS|/batch=N][/tags=K=V,…]
@@ -30,6 +32,8 @@ Streams:
   -w, --window SECONDS        window of created streams (default 10)
   -b, --batch N               batch size of created streams, instead of a window
   -t, --tag K=V               default tag of every stream, repeatable
+      --max-streams N         most streams --unknown auto creates (default 1000); elements of
+                              further new names are dropped and counted
 
   Aggregations: ${AGG_NAMES}.
 

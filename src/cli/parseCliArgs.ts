@@ -40,6 +40,8 @@ const OPTIONS = {
   host: { type: 'string' },
   'skip-malformed': { type: 'boolean' },
   'max-line-length': { type: 'string' },
+  'max-streams': { type: 'string' },
+  'udp-buffer': { type: 'string' },
   progress: { type: 'boolean' },
   'no-progress': { type: 'boolean' },
 } as const;
@@ -120,6 +122,14 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   const maxLine = str('max-line-length');
   if (maxLine !== undefined) {
     flags.maxLineLength = parseNumber(maxLine, '--max-line-length', { positive: true, integer: true });
+  }
+  const maxStreams = str('max-streams');
+  if (maxStreams !== undefined) {
+    flags.maxStreams = parseNumber(maxStreams, '--max-streams', { positive: true, integer: true });
+  }
+  const udpBuffer = str('udp-buffer');
+  if (udpBuffer !== undefined) {
+    flags.udpBufferBytes = parseNumber(udpBuffer, '--udp-buffer', { positive: true, integer: true });
   }
   if (values.progress && values['no-progress']) {
     throw new MetrixError(ErrorCode.INVALID_ARGUMENT, 'give --progress or --no-progress, not both');

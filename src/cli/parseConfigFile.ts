@@ -28,6 +28,8 @@ const KEYS: readonly (keyof CliConfig)[] = [
   'host',
   'onMalformed',
   'maxLineLength',
+  'maxStreams',
+  'udpBufferBytes',
   'progress',
 ];
 const STREAM_KEYS: readonly (keyof StreamConfig)[] = ['name', 'agg', 'windowSize', 'batchSize', 'defaultTags'];
@@ -192,6 +194,12 @@ export function parseConfigFile(text: string, path: string, baseDir: string): Cl
   if ('maxLineLength' in raw) {
     type('maxLineLength', isNumber(raw.maxLineLength, { integer: true, min: 1 }), 'a positive integer (bytes)');
     config.maxLineLength = raw.maxLineLength as number;
+  }
+  for (const key of ['maxStreams', 'udpBufferBytes'] as const) {
+    if (key in raw) {
+      type(key, isNumber(raw[key], { integer: true, min: 1 }), 'a positive integer');
+      config[key] = raw[key] as number;
+    }
   }
   if ('progress' in raw) {
     type('progress', typeof raw.progress === 'boolean', 'true or false');

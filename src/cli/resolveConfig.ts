@@ -49,6 +49,8 @@ export function resolveConfig(flags: CliFlags, file: CliConfigFile = {}): CliCon
     host: flags.host ?? file.host ?? '127.0.0.1',
     onMalformed: flags.onMalformed ?? file.onMalformed ?? 'error',
     maxLineLength: flags.maxLineLength ?? file.maxLineLength,
+    maxStreams: flags.maxStreams ?? file.maxStreams,
+    udpBufferBytes: flags.udpBufferBytes ?? file.udpBufferBytes,
     progress: flags.progress ?? file.progress,
   };
 }

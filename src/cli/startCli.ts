@@ -1,24 +1,24 @@
 import { createWriteStream } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import type { TransformCallback } from 'node:stream';
-import { Transform } from 'readable-stream';
 import { MCoordinator } from '../MCoordinator.js';
 import type { MetrixError } from '../MetrixError.js';
-import { parseNDJSON } from '../parsers/parseNDJSON.js';
-import { parseStatsD, type StatsDType } from '../parsers/parseStatsD.js';
+import { LineReader } from '../parsers/LineReader.js';
+import { ndjsonFormat } from '../parsers/ndjsonFormat.js';
+import { type StatsDFormat, statsdFormat } from '../parsers/statsdFormat.js';
 import { MSinkGraphite } from '../sinks/MSinkGraphite.js';
 import { MSinkInflux } from '../sinks/MSinkInflux.js';
 import { MSinkNDJSON } from '../sinks/MSinkNDJSON.js';
 import { MSinkOpenTSDB } from '../sinks/MSinkOpenTSDB.js';
 import { MSinkPrometheus, type MSinkPrometheusAddress } from '../sinks/MSinkPrometheus.js';
 import type { MSinkLike } from '../sinks/toSink.js';
-import { buildAutoMStream, buildMStream } from './buildMStream.js';
+import { buildMStream } from './buildMStream.js';
 import type { CliConfig } from './CliConfig.js';
 import { CliReporter } from './CliReporter.js';
 import type { CliInput, InputContext } from './inputs/CliInput.js';
 import { fileInput } from './inputs/fileInput.js';
 import { httpInput } from './inputs/httpInput.js';
-import { udpInput } from './inputs/udpInput.js';
+import { DEFAULT_UDP_BUFFER_BYTES, udpInput } from './inputs/udpInput.js';
+import { Router } from './Router.js';
 import { resolveAggs } from './resolveAggs.js';
 import { stdoutSink } from './stdoutSink.js';
 
@@ -67,7 +67,6 @@ export function startCli(config: CliConfig, io: CliIO): CliRun {
   // The aggregations of streams created later, checked now: an unknown name is a usage error
   // (exit 2) before any input is read, not a failure at the first element of a new name.
   if (config.defaultAgg !== undefined) resolveAggs(config.defaultAgg);
-  let inCount = 0;
   let outCount = 0;
   const msinks: MSinkLike[] = [
     () => {
@@ -83,7 +82,7 @@ export function startCli(config: CliConfig, io: CliIO): CliRun {
     );
     msinks.push(stdout.sink);
   }
-  const mc = new MCoordinator({ mstreams, msinks, onUnknown: config.unknown === 'drop' ? 'drop' : 'error' });
+  const mc = new MCoordinator({ mstreams, msinks });
   const prometheus = addDatabaseSinks(mc, config);
 
   // ---- reporting ----
@@ -96,52 +95,21 @@ export function startCli(config: CliConfig, io: CliIO): CliRun {
     }
     stop();
   };
-  const unknownNames = new Set<string>();
-  mc.on('unknown', (err: MetrixError) => {
-    const name = (err.input as { name?: unknown } | undefined)?.name;
-    if (typeof name === 'string' && unknownNames.size < 10) unknownNames.add(name);
-  });
   mc.on('sinkError', (err: MetrixError) => reporter.log(`error: ${err.message}`));
   mc.on('error', (err: Error) => fail(err));
 
-  // ---- routing: every input pipes (without end) into the router ----
-  const auto = config.unknown === 'auto';
-  const router = new Transform({
-    objectMode: true,
-    transform(element: { name?: unknown; type?: StatsDType }, _encoding: BufferEncoding, callback: TransformCallback) {
-      inCount++;
-      if (auto && typeof element?.name === 'string' && !mc.mstreams.has(element.name)) {
-        try {
-          mc.addMStream(buildAutoMStream(element.name, element.type, config));
-        } catch (err) {
-          callback(err as Error);
-          return;
-        }
-      }
-      callback(null, element);
-    },
-  });
-  router.on('error', (err: Error) => fail(err));
-  router.pipe(mc as never, { end: false });
-  // A coordinator that failed takes no more input: drain the router into the void so that every
-  // input can still end (and the run finish) instead of waiting on backpressure forever.
-  mc.once('close', () => {
-    if (!router.readableEnded) {
-      router.unpipe(mc as never);
-      router.resume();
-    }
-  });
-
-  // ---- inputs ----
+  // ---- routing: inputs parse and route whole chunks of lines, straight into the streams ----
+  const router = new Router(mc, config, { fail: (err) => fail(err), log: (message) => reporter.log(message) });
+  const statsdFormats: StatsDFormat[] = [];
   const ctx: InputContext = {
-    target: router as unknown as NodeJS.WritableStream,
-    makeParser: (format, onMalformed) => {
-      const options = {
-        onMalformed,
-        ...(config.maxLineLength === undefined ? {} : { maxLineLength: config.maxLineLength }),
-      };
-      return format === 'statsd' ? parseStatsD(options) : parseNDJSON(options);
+    router,
+    format: (kind) => {
+      if (kind === 'ndjson') return ndjsonFormat();
+      const format = statsdFormat();
+      statsdFormats.push(format);
+      return format;
     },
+    maxLineLength: config.maxLineLength ?? LineReader.DEFAULT_MAX_LINE_LENGTH,
     malformed: (label, err) => reporter.malformed(label, err),
     fail,
     log: (message) => reporter.log(message),
@@ -152,7 +120,13 @@ export function startCli(config: CliConfig, io: CliIO): CliRun {
   if (files.length > 0) {
     inputs.files = fileInput(ctx, { files, stdin: io.stdin, format: config.format, onMalformed: config.onMalformed });
   }
-  if (config.statsdPort !== undefined) inputs.statsd = udpInput(ctx, { port: config.statsdPort, host: config.host });
+  if (config.statsdPort !== undefined) {
+    inputs.statsd = udpInput(ctx, {
+      port: config.statsdPort,
+      host: config.host,
+      recvBufferBytes: config.udpBufferBytes ?? DEFAULT_UDP_BUFFER_BYTES,
+    });
+  }
   if (config.httpPort !== undefined) inputs.http = httpInput(ctx, { port: config.httpPort, host: config.host });
   const all = Object.values(inputs);
   let stopping = false;
@@ -183,32 +157,45 @@ export function startCli(config: CliConfig, io: CliIO): CliRun {
       }),
     );
   }
-  // A failure before an input started (a bad Prometheus port) still stops it once started.
-  if (stopping) for (const input of all) input.stop();
 
   const showProgress = config.progress ?? io.stderr.isTTY === true;
-  const udpDropped = () => inputs.statsd?.counts().dropped ?? 0;
-  if (showProgress) {
-    reporter.startProgress(() => ({ in: inCount, out: outCount, extra: { 'UDP dropped': udpDropped() } }));
-  }
+  const losses = (): Record<string, number> => {
+    const udp = inputs.statsd?.counts();
+    return {
+      'dropped (no stream)': router.unknown,
+      'dropped (--max-streams)': router.overLimit,
+      'UDP dropped while behind': udp?.dropped ?? 0,
+      'UDP dropped by the kernel': udp?.kernelDropped ?? 0,
+    };
+  };
+  if (showProgress) reporter.startProgress(() => ({ in: router.routed, out: outCount, extra: losses() }));
 
   const done = (async () => {
     await Promise.all(all.map((input) => input.done));
-    // 'close', not 'end': a router destroyed by an error never ends.
-    const routed = new Promise<void>((resolve) => {
-      if (router.destroyed) resolve();
-      else router.once('close', resolve);
-    });
-    router.end();
-    await routed;
     await mc.close().catch((err: Error) => fail(err));
     reporter.stopProgress();
     if (reporter.malformedCount > 0) reporter.log(`skipped ${reporter.malformedCount} malformed line(s)`);
-    if (mc.unknownCount > 0) {
-      reporter.log(`dropped ${mc.unknownCount} element(s) with no stream (names: ${[...unknownNames].join(', ')})`);
+    const events = statsdFormats.reduce((n, f) => n + f.events, 0);
+    const checks = statsdFormats.reduce((n, f) => n + f.serviceChecks, 0);
+    if (events + checks > 0) reporter.log(`ignored ${events} StatsD event(s) and ${checks} service check(s)`);
+    if (router.unknown > 0) {
+      reporter.log(
+        `dropped ${router.unknown} element(s) with no stream (names: ${[...router.droppedNames].join(', ')})`,
+      );
     }
-    if (udpDropped() > 0) reporter.log(`dropped ${udpDropped()} UDP packet(s) while the pipeline was behind`);
-    if (showProgress) reporter.finalSummary({ in: inCount, out: outCount });
+    if (router.overLimit > 0) {
+      reporter.log(
+        `dropped ${router.overLimit} element(s) of new names past --max-streams ${router.created} (names: ${[...router.droppedNames].join(', ')})`,
+      );
+    }
+    const udp = inputs.statsd?.counts();
+    if ((udp?.dropped ?? 0) > 0) reporter.log(`dropped ${udp?.dropped} UDP datagram(s) while the pipeline was behind`);
+    if ((udp?.kernelDropped ?? 0) > 0) {
+      reporter.log(
+        `the kernel dropped ${udp?.kernelDropped} UDP datagram(s): its receive buffer was full (see --udp-buffer)`,
+      );
+    }
+    if (showProgress) reporter.finalSummary({ in: router.routed, out: outCount });
     return failure === undefined ? 0 : 1;
   })();
 
@@ -216,7 +203,7 @@ export function startCli(config: CliConfig, io: CliIO): CliRun {
     done,
     listening: Promise.all(listening).then(() => addresses),
     stop,
-    counts: () => ({ in: inCount, out: outCount }),
+    counts: () => ({ in: router.routed, out: outCount }),
   };
 }
 

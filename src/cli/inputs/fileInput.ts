@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
-import type { MetrixError } from '../../MetrixError.js';
+import { LineReader } from '../../parsers/LineReader.js';
 import type { CliConfig } from '../CliConfig.js';
 import type { CliInput, InputContext } from './CliInput.js';
+import { LineIngest } from './LineIngest.js';
 
 /** Options of {@link fileInput}. */
 export interface FileInputOptions {
@@ -16,15 +17,19 @@ export interface FileInputOptions {
 }
 
 /**
- * The files (or stdin) as one input: read one after the other, each through its own parser (a
- * last line without newline stays its own line), in file order. An unreadable file fails the
- * command with its name. `stop()` stops reading: bytes read so far are parsed up to their last
- * newline, the unfinished line is dropped, the remaining files are not opened.
+ * The files (or stdin) as one input: read one after the other, each chunk split into lines,
+ * parsed and routed in one pass ({@link LineIngest}); each file has its own line numbers and its
+ * last line needs no newline. When a stream is full the file is paused until it has room, so a
+ * slow sink slows the reading instead of growing memory. An unreadable file fails the command
+ * with its name; so does a malformed line under `onMalformed: 'error'` (the lines before it have
+ * been routed). `stop()` stops reading: the unfinished line is dropped, later files not opened.
  *
  * Counts: `files` opened, `lines` seen.
  */
 export function fileInput(ctx: InputContext, options: FileInputOptions): CliInput {
   const { files, stdin, format, onMalformed } = options;
+  // One format for the whole sequence: a StatsD gauge set in one file takes deltas in the next.
+  const lineFormat = ctx.format(format);
   let stopping = false;
   let halt: (() => void) | undefined;
   let opened = 0;
@@ -34,30 +39,56 @@ export function fileInput(ctx: InputContext, options: FileInputOptions): CliInpu
     resolveDone = resolve;
   });
 
-  async function readOne(file: string): Promise<void> {
+  function readOne(file: string): Promise<void> {
     const label = file === '-' ? 'stdin' : file;
     const source: NodeJS.ReadableStream = file === '-' ? stdin : createReadStream(file);
     opened++;
-    const parser = ctx.makeParser(format, onMalformed);
-    const ended = new Promise<void>((resolve) => parser.once('close', resolve));
-    parser.on('malformed', (err: MetrixError) => ctx.malformed(label, err));
-    parser.on('error', (err: Error) => ctx.fail(err, label));
-    halt = () => {
-      source.unpipe(parser as never);
-      // stdin is not ours to destroy (a test's stand-in, or a terminal the shell keeps): pause it.
-      if (source !== stdin) (source as NodeJS.ReadableStream & { destroy(): void }).destroy();
-      else stdin.pause();
-      parser.stop();
-    };
-    source.once('error', (err: Error) => {
-      ctx.fail(err, `cannot read ${label}`);
-      parser.stop();
+    const reader = new LineReader(ctx.maxLineLength);
+    const ingest = new LineIngest(lineFormat, ctx.router, ctx.maxLineLength, (err) => {
+      if (onMalformed === 'skip') {
+        ctx.malformed(label, err);
+        return true;
+      }
+      ctx.fail(err, label);
+      return false;
     });
-    parser.pipe(ctx.target as never, { end: false });
-    source.pipe(parser as never);
-    await ended;
-    lines += parser.lineCount;
-    halt = undefined;
+    return new Promise<void>((resolve) => {
+      let finished = false;
+      const finish = (dropTail: boolean) => {
+        if (finished) return;
+        finished = true;
+        source.off('data', onData);
+        if (!dropTail) reader.end(ingest);
+        lines += reader.lineCount;
+        halt = undefined;
+        resolve();
+      };
+      const onData = (chunk: Buffer | string) => {
+        if (finished) return;
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        if (!reader.write(bytes, ingest)) return;
+        if (ctx.router.backedUp) {
+          // Backpressure: no more chunks until the full stream has room.
+          source.pause();
+          ctx.router.room().then(() => {
+            if (!finished) source.resume();
+          });
+        }
+      };
+      halt = () => {
+        // stdin is not ours to destroy (a test's stand-in, or a terminal the shell keeps): pause it.
+        if (source === stdin) stdin.pause();
+        else (source as NodeJS.ReadableStream & { destroy(): void }).destroy();
+        finish(true);
+      };
+      source.on('data', onData);
+      source.once('end', () => finish(false));
+      source.once('error', (err: Error) => {
+        ctx.fail(err, `cannot read ${label}`);
+        finish(true);
+      });
+      if (source === stdin) stdin.resume();
+    });
   }
 
   return {

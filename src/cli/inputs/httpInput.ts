@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { MetrixError } from '../../MetrixError.js';
+import { LineReader } from '../../parsers/LineReader.js';
 import type { CliInput, InputContext } from './CliInput.js';
+import { LineIngest } from './LineIngest.js';
 
 /** Options of {@link httpInput}. */
 export interface HttpInputOptions {
@@ -9,31 +11,50 @@ export interface HttpInputOptions {
   port: number;
   /** Address to bind to. */
   host: string;
+  /** A client must send its request headers within this time, ms (default 10 000). */
+  headersTimeoutMs?: number;
+  /** A client must send its whole request within this time, ms (default 120 000). */
+  requestTimeoutMs?: number;
+  /** After `stop()`, connections still open after this time are closed, ms (default 2 000). */
+  stopGraceMs?: number;
 }
 
 /** Messages about bad lines returned in one response before only their count is kept. */
 const MAX_ERRORS = 10;
 
 /**
- * An HTTP listener for NDJSON: `POST /` or `/ingest` bodies are parsed line by line (bad lines
- * skipped, counted and named in the answer `{"accepted","malformed","errors"}`, status 400 when
- * any was bad, 200 otherwise); `GET /health` answers `ok`. A request body is paused, not dropped,
- * while the pipeline is behind. After `stop()` new requests get 503, bodies in flight are cut at
- * their last complete line, and `done` resolves once the server has closed.
+ * An HTTP listener for NDJSON: `POST /` or `/ingest` bodies are read chunk by chunk, each chunk's
+ * lines parsed and routed in one pass (bad lines skipped, counted and named in the answer
+ * `{"accepted","malformed","errors"}`, status 400 when any was bad, 200 otherwise); `GET /health`
+ * answers `ok`. A body is paused, not dropped, while a stream is full.
  *
- * Counts: `requests` answered or in flight on the ingest path.
+ * No client can keep it — or the command — alive: headers must arrive within `headersTimeoutMs`
+ * and the whole request within `requestTimeoutMs` (checked every second); after `stop()` new
+ * requests get 503, bodies in flight are cut at their last complete line and answered, idle
+ * connections close at once and every other connection (a client that never finished its
+ * headers, a stalled body) after `stopGraceMs`. `done` resolves once the server has closed.
+ *
+ * Counts: `requests` taken on the ingest path.
  */
 export function httpInput(ctx: InputContext, options: HttpInputOptions): CliInput {
+  const { headersTimeoutMs = 10_000, requestTimeoutMs = 120_000, stopGraceMs = 2_000 } = options;
   let stopping = false;
   let serverOpen = false;
   let requests = 0;
   const inFlight = new Set<() => void>();
-  const pending = new Set<Promise<void>>();
-  let resolveClosed: () => void = () => {};
-  const closed = new Promise<void>((resolve) => {
-    resolveClosed = resolve;
+  let resolveDone: () => void = () => {};
+  const done = new Promise<void>((resolve) => {
+    resolveDone = resolve;
   });
-  const server = createServer((req, res) => handle(req, res));
+  const server = createServer(
+    {
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      // Node checks the two timeouts above on this interval (30 s by default).
+      connectionsCheckingInterval: Math.min(1000, headersTimeoutMs),
+    },
+    (req, res) => handle(req, res),
+  );
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
@@ -54,56 +75,60 @@ export function httpInput(ctx: InputContext, options: HttpInputOptions): CliInpu
       return;
     }
     requests++;
-    const parser = ctx.makeParser('ndjson', 'skip');
-    let accepted = 0;
+    const reader = new LineReader(ctx.maxLineLength);
     const errors: string[] = [];
-    parser.on('data', () => accepted++);
-    parser.on('malformed', (err: MetrixError) => {
+    const ingest = new LineIngest(ctx.format('ndjson'), ctx.router, ctx.maxLineLength, (err: MetrixError) => {
       ctx.malformed('http', err);
       if (errors.length < MAX_ERRORS) errors.push(err.message);
+      return true;
     });
-    parser.on('error', (err: Error) => ctx.fail(err, 'http'));
+    let finished = false;
+    const finish = (dropTail: boolean) => {
+      if (finished) return;
+      finished = true;
+      inFlight.delete(halt);
+      req.off('data', onData);
+      if (!dropTail) reader.end(ingest);
+      if (!res.headersSent && !res.destroyed) {
+        // 400 when any line was bad — the valid lines were still accepted, as the body says.
+        res.writeHead(ingest.malformed > 0 ? 400 : 200, { 'content-type': 'application/json' });
+        res.end(`${JSON.stringify({ accepted: ingest.accepted, malformed: ingest.malformed, errors })}\n`);
+      }
+    };
+    const onData = (chunk: Buffer) => {
+      if (finished) return;
+      reader.write(chunk, ingest);
+      if (ctx.router.backedUp) {
+        req.pause();
+        ctx.router.room().then(() => {
+          if (!finished) req.resume();
+        });
+      }
+    };
+    // Stopping cuts the body at its last complete line; the rest is not read.
     const halt = () => {
-      req.unpipe(parser as never);
-      parser.stop();
+      req.pause();
+      finish(true);
     };
     inFlight.add(halt);
-    const finished = new Promise<void>((resolve) => {
-      parser.once('close', () => {
-        inFlight.delete(halt);
-        const malformed = parser.malformedCount;
-        // 400 when any line was bad — the valid lines were still accepted, as the body says.
-        res.writeHead(malformed > 0 ? 400 : 200, { 'content-type': 'application/json' });
-        res.end(`${JSON.stringify({ accepted, malformed, errors })}\n`);
-        resolve();
-      });
-    });
-    pending.add(finished);
-    finished.then(() => pending.delete(finished));
-    req.on('aborted', () => parser.stop());
-    parser.pipe(ctx.target as never, { end: false });
-    req.pipe(parser as never);
+    req.on('data', onData);
+    req.once('end', () => finish(false));
+    // An aborted or timed-out request: its unfinished last line is not a line.
+    req.once('close', () => finish(true));
   }
-
-  const done = (async () => {
-    await closed;
-    // Requests still being parsed when the server closed hand on their lines first.
-    await Promise.all([...pending]);
-  })();
 
   return {
     start() {
       return new Promise<AddressInfo | undefined>((resolve) => {
         server.once('error', (err: Error) => {
           ctx.fail(err, 'HTTP listener');
-          serverOpen = false;
-          resolveClosed();
+          resolveDone();
           resolve(undefined);
         });
         server.listen(options.port, options.host, () => {
           if (stopping) {
             // Stopped while binding: close at once instead of serving after the stop.
-            server.close(() => resolveClosed());
+            server.close(() => resolveDone());
             resolve(undefined);
             return;
           }
@@ -118,12 +143,16 @@ export function httpInput(ctx: InputContext, options: HttpInputOptions): CliInpu
       if (stopping) return;
       stopping = true;
       for (const halt of [...inFlight]) halt();
-      if (!serverOpen) {
-        resolveClosed();
-        return;
-      }
+      if (!serverOpen) return;
       serverOpen = false;
-      server.close(() => resolveClosed());
+      // Connections still open after the grace period (a client that never finished its headers,
+      // a stalled body) are closed: no client keeps the command from exiting.
+      const grace = setTimeout(() => server.closeAllConnections(), stopGraceMs);
+      grace.unref();
+      server.close(() => {
+        clearTimeout(grace);
+        resolveDone();
+      });
       server.closeIdleConnections();
     },
     done,

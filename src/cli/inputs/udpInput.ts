@@ -1,7 +1,10 @@
-import { createSocket } from 'node:dgram';
+import { createSocket, type RemoteInfo } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
-import type { MetrixError } from '../../MetrixError.js';
+import { MetrixError } from '../../MetrixError.js';
+import { LineReader } from '../../parsers/LineReader.js';
 import type { CliInput, InputContext } from './CliInput.js';
+import { LineIngest } from './LineIngest.js';
+import { udpDrops } from './udpDrops.js';
 
 /** Options of {@link udpInput}. */
 export interface UdpInputOptions {
@@ -9,66 +12,126 @@ export interface UdpInputOptions {
   port: number;
   /** Address to bind to. */
   host: string;
+  /** Receive buffer asked of the kernel, bytes. */
+  recvBufferBytes: number;
 }
 
-const NEWLINE = Buffer.from('\n');
+/** The default receive buffer asked for: 8 MiB, room for bursts of ~100 000 small datagrams. */
+export const DEFAULT_UDP_BUFFER_BYTES = 8 * 1024 * 1024;
 
 /**
- * A StatsD listener over UDP (IPv4). Bad lines are always skipped and counted: one bad packet
- * must not stop a server. UDP has no backpressure: while the pipeline is behind, datagrams are
- * dropped and counted, as a full socket buffer would. `stop()` closes the socket.
+ * A StatsD listener over UDP (IPv4). Each datagram is parsed on its own — its last line needs no
+ * newline, and a bad line is reported with the sender (`address:port`), its line number within
+ * the datagram and the datagram itself — and its elements routed at once. Bad lines are always
+ * skipped and counted: one bad packet must not stop a server.
  *
- * Counts: `datagrams` received, `dropped` datagrams.
+ * Nothing is lost silently. The socket asks the kernel for a `recvBufferBytes` receive buffer and
+ * reports the size granted (Linux caps it at `net.core.rmem_max`). UDP has no backpressure: while
+ * a stream is full, datagrams are dropped and counted (`dropped`); datagrams the kernel dropped
+ * because the buffer was full are read from `/proc/net/udp{,6}` (`kernelDropped`, Linux only).
+ * `stop()` closes the socket.
+ *
+ * Counts: `datagrams` received, `dropped` while behind, `kernelDropped` since the listener opened.
  */
 export function udpInput(ctx: InputContext, options: UdpInputOptions): CliInput {
-  const parser = ctx.makeParser('statsd', 'skip');
+  const format = ctx.format('statsd');
+  const reader = new LineReader(ctx.maxLineLength);
   const socket = createSocket('udp4');
   let datagrams = 0;
   let dropped = 0;
   let open = false;
   let stopping = false;
-  const done = new Promise<void>((resolve) => parser.once('close', resolve));
-  parser.on('malformed', (err: MetrixError) => ctx.malformed('udp', err));
-  parser.on('error', (err: Error) => ctx.fail(err, 'udp'));
-  parser.pipe(ctx.target as never, { end: false });
-  socket.on('message', (msg: Buffer) => {
+  let boundPort: number | undefined;
+  /** The kernel's drop count when the listener opened: only later drops are ours. */
+  let dropsAtStart = 0;
+  let kernelDropped = 0;
+  let current: { sender: string; datagram: Buffer; firstLine: number } | undefined;
+  const ingest = new LineIngest(format, ctx.router, ctx.maxLineLength, (err) => {
+    ctx.malformed('udp', fromDatagram(err));
+    return true;
+  });
+  let resolveDone: () => void = () => {};
+  const done = new Promise<void>((resolve) => {
+    resolveDone = resolve;
+  });
+
+  /** The parser's error restated for a datagram: sender, line within it, the datagram's text. */
+  function fromDatagram(err: MetrixError): MetrixError {
+    const { sender, datagram, firstLine } = current as NonNullable<typeof current>;
+    const input = err.input as { line: number; text: string };
+    const line = input.line - firstLine;
+    const reason = err.cause instanceof Error ? err.cause.message : err.message;
+    const text = datagram.toString('utf8', 0, Math.min(datagram.length, 200));
+    return new MetrixError(
+      err.code,
+      `${format.what}: datagram from ${sender}, line ${line}: ${reason}; datagram: ${JSON.stringify(text)}${datagram.length > 200 ? '…' : ''}`,
+      { cause: err.cause ?? err, input: { sender, datagram: text, line, text: input.text } },
+    );
+  }
+
+  socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
     datagrams++;
-    if (parser.writableNeedDrain) {
+    if (ctx.router.backedUp) {
       dropped++;
       return;
     }
-    parser.write(msg.length > 0 && msg[msg.length - 1] === 0x0a ? msg : Buffer.concat([msg, NEWLINE]));
+    current = { sender: `${rinfo.address}:${rinfo.port}`, datagram: msg, firstLine: reader.lineCount };
+    // A datagram is whole: its last line ends with it, not with the next datagram's first.
+    reader.write(msg, ingest);
+    reader.end(ingest);
+    current = undefined;
+    if (ctx.router.backedUp) ctx.router.room();
   });
+
+  function readDrops(): void {
+    if (boundPort === undefined) return;
+    const drops = udpDrops(boundPort);
+    if (drops !== undefined) kernelDropped = Math.max(0, drops - dropsAtStart);
+  }
 
   return {
     start() {
       return new Promise<AddressInfo | undefined>((resolve) => {
         socket.once('error', (err: Error) => {
           ctx.fail(err, 'StatsD listener');
-          parser.stop();
+          resolveDone();
           resolve(undefined);
         });
         socket.bind(options.port, options.host, () => {
           if (stopping) {
             // Stopped while binding: close at once instead of listening after the stop.
-            socket.close();
+            socket.close(() => resolveDone());
             resolve(undefined);
             return;
           }
           open = true;
           const address = socket.address();
-          ctx.log(`listening for StatsD on udp://${options.host}:${address.port}`);
+          boundPort = address.port;
+          dropsAtStart = udpDrops(address.port) ?? 0;
+          let buffer = '';
+          try {
+            socket.setRecvBufferSize(options.recvBufferBytes);
+            buffer = `, receive buffer ${socket.getRecvBufferSize()} bytes (asked ${options.recvBufferBytes})`;
+          } catch (err) {
+            buffer = `, receive buffer not set: ${(err as Error).message}`;
+          }
+          ctx.log(`listening for StatsD on udp://${options.host}:${address.port}${buffer}`);
           resolve(address);
         });
       });
     },
     stop() {
+      if (stopping) return;
       stopping = true;
-      if (open) socket.close();
+      if (!open) return;
       open = false;
-      parser.stop();
+      readDrops();
+      socket.close(() => resolveDone());
     },
     done,
-    counts: () => ({ datagrams, dropped }),
+    counts: () => {
+      if (open) readDrops();
+      return { datagrams, dropped, kernelDropped };
+    },
   };
 }
