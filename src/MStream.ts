@@ -429,6 +429,23 @@ export class MStream extends Duplex {
   }
 
   /**
+   * Emits the aggregates of the open window or batch now, without ending the stream (as
+   * OpenTelemetry's `forceFlush`): a batch comes out short; an arrival-time window comes out as
+   * it stands, stamped with the current time, and the values that arrive after it in the same
+   * window come out at the window's end as usual; event-time windows come out stamped with their
+   * own end (values that arrive later for them start them again). Nothing is emitted twice.
+   * Values written but not yet processed (queued writes) are not included.
+   */
+  flush(): void {
+    if (this.destroyed) return;
+    try {
+      this.#windowing.flushNow();
+    } catch (err) {
+      this.destroy(err as Error);
+    }
+  }
+
+  /**
    * Ends input and resolves once everything written or sent before has been aggregated and
    * handed to the readable side (the partial window or batch included). Calling it again returns
    * the same promise. It rejects with the stream's error if the stream fails first.

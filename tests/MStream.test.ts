@@ -828,3 +828,33 @@ t.test('MStream: a tag explosion stays bounded under maxSeries (regression: 1 M 
   t.equal(s.overflowed, 199_000, 'every value past the limit counted');
   m.destroy();
 });
+
+t.test('MStream: flush() emits the open batch or window now, without ending; nothing twice', async (t) => {
+  const clock = installClock(t);
+  const b = new MStream('b', { agg: sum, batchSize: 10 });
+  const outB: MElement[] = [];
+  b.on('data', (e: MElement) => outB.push(e));
+  b.send(1);
+  b.send(2);
+  b.flush();
+  b.flush(); // nothing open: nothing more
+  b.send(5);
+  await b.close();
+  t.same(show(outB), ['b.sum{}=3', 'b.sum{}=5']);
+
+  const w = new MStream('w', { agg: count, windowSize: 10 });
+  const outW: MElement[] = [];
+  w.on('data', (e: MElement) => outW.push(e));
+  w.send(1);
+  await clock.tickAsync(3000);
+  w.flush();
+  await new Promise(setImmediate);
+  t.same(show(outW), ['w.count{}=1']);
+  t.equal(outW[0]?.time, T0 + 3000, 'a partial window is stamped with the time of the flush');
+  w.send(1);
+  w.send(1);
+  await clock.tickAsync(7000);
+  t.same(show(outW), ['w.count{}=1', 'w.count{}=2'], 'the rest of the window at its end');
+  t.equal(outW[1]?.time, T0 + 10_000);
+  await w.close();
+});

@@ -51,6 +51,15 @@ export class ArrivalWindows implements Windowing {
     if (this.#acc.count > 0) this.#emit(this.#acc.close(this.#acc.end as number));
   }
 
+  flushNow(): void {
+    const acc = this.#acc;
+    if (acc.count === 0) return;
+    // The rest of the span goes on in a fresh accumulation with the same bounds and timer.
+    this.#acc = new Accumulation(this.#plan, acc.start, acc.end);
+    this.#timer?.unref();
+    this.#emit(acc.close(Math.min(Date.now(), acc.end as number)));
+  }
+
   destroy(): void {
     this.#destroyed = true;
     this.#stopTimer();

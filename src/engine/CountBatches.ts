@@ -33,6 +33,10 @@ export class CountBatches implements Windowing {
     if (this.#acc.count > 0) this.#close();
   }
 
+  flushNow(): void {
+    this.flush();
+  }
+
   destroy(): void {}
 
   #close(): void {

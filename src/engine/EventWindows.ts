@@ -62,6 +62,12 @@ export class EventWindows implements Windowing {
     for (const acc of open) this.#emit(acc.close(acc.end as number));
   }
 
+  flushNow(): void {
+    // Event-time windows are stamped with their own end, partial or not; a later value of the
+    // same window starts it again (a second, later output for it).
+    this.flush();
+  }
+
   destroy(): void {
     this.#open.length = 0;
     this.#last = undefined;

@@ -18,6 +18,12 @@ export interface Windowing {
   add(series: Series, value: number, time: number | undefined): void;
   /** End of input: closes every open window that holds a value, in order. */
   flush(): void;
+  /**
+   * Emits every open window or batch that holds a value now, without ending: a time window is
+   * emitted as it stands, stamped with the current time (it is partial), and the rest of its
+   * span continues in a fresh accumulation; a batch is emitted short. Nothing is emitted twice.
+   */
+  flushNow(): void;
   /** Stops any timer; nothing is emitted after it. */
   destroy(): void;
 }
