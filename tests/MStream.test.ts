@@ -858,3 +858,140 @@ t.test('MStream: flush() emits the open batch or window now, without ending; not
   t.equal(outW[1]?.time, T0 + 10_000);
   await w.close();
 });
+
+// Seeds: a fixed one always, and a random one whose value is printed when it fails, so CI both
+// replays a known run and explores a new one each time.
+const SEEDS = [20261202, Math.floor(Math.random() * 2 ** 31)];
+
+t.test(
+  'MStream: conservation — every valid element counted once, in order, for any chunking and backpressure (property)',
+  async (t) => {
+    for (const seed of SEEDS) {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.record({ v: fc.integer({ min: 1, max: 9 }), k: fc.integer({ min: 0, max: 2 }) }), {
+            maxLength: 120,
+          }),
+          fc.integer({ min: 1, max: 15 }),
+          fc.integer({ min: 1, max: 4 }),
+          fc.array(fc.nat({ max: 3 }), { minLength: 1, maxLength: 10 }),
+          async (els, size, hwm, pauses) => {
+            const m = new MStream('c', { agg: [count, firstValue, last], batchSize: size, highWaterMark: hwm });
+            const out: MElement[] = [];
+            // A slow reader: it pauses for a few turns now and then, so writes are held.
+            let turn = 0;
+            const reader = (async () => {
+              for await (const e of m) {
+                out.push(e as MElement);
+                const wait = pauses[turn++ % pauses.length] as number;
+                for (let i = 0; i < wait; i++) await new Promise(setImmediate);
+              }
+            })();
+            const src = Readable.from(els.map((e) => ({ value: e.v, tags: { k: String(e.k) } })));
+            await pipeline(src, m as unknown as NodeJS.WritableStream);
+            await reader;
+            const counted = out.filter((e) => e.name === 'c.count').reduce((a, e) => a + e.value, 0);
+            if (counted !== els.length) return false;
+            // Order: per batch and key, first and last are the first and last of that batch's key.
+            const expected: string[] = [];
+            for (let i = 0; i < els.length; i += size) {
+              const keys = new Map<number, number[]>();
+              for (const e of els.slice(i, i + size)) keys.set(e.k, [...(keys.get(e.k) ?? []), e.v]);
+              for (const [k, vs] of keys) expected.push(`${k}:${vs[0]}-${vs[vs.length - 1]}`);
+            }
+            const firsts = out.filter((e) => e.name === 'c.first');
+            const lasts = out.filter((e) => e.name === 'c.last');
+            const got = firsts.map((e, i) => `${e.tags.k}:${e.value}-${lasts[i]?.value}`);
+            return JSON.stringify(got) === JSON.stringify(expected);
+          },
+        ),
+        { numRuns: 60, seed },
+      );
+    }
+    t.pass(`held for seeds ${SEEDS.join(', ')}`);
+  },
+);
+
+t.test(
+  'MStream: fuzz — arbitrary written chunks never crash it; valid ones all counted, invalid ones counted and coded',
+  async (t) => {
+    const valid = fc.record({
+      value: fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(-0)),
+      tags: fc.dictionary(fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'toString')), fc.string(), {
+        maxKeys: 3,
+      }),
+    });
+    const hostile = fc.oneof(
+      fc.anything(),
+      fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, null, undefined, '1', [1]),
+      fc.record({ value: fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, '3', null) }),
+      fc.record({ value: fc.integer(), time: fc.constantFrom(1e300, -1e300, Number.NaN, '2026') }),
+      fc.record({
+        value: fc.integer(),
+        tags: fc.oneof(fc.constant([1]), fc.constant('a'), fc.record({ a: fc.object() })),
+      }),
+    );
+    for (const seed of SEEDS) {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(
+            fc.oneof(
+              valid.map((v) => ({ ok: true, v })),
+              hostile.map((v) => ({ ok: false, v })),
+            ),
+            { maxLength: 50 },
+          ),
+          async (chunks) => {
+            const m = new MStream('f', { agg: count, batchSize: 7, onInvalid: 'drop' });
+            const codes = new Set<string>();
+            m.on('invalid', (err: MetrixError) => codes.add(err.code));
+            const out: MElement[] = [];
+            m.on('data', (e: MElement) => out.push(e));
+            for (const c of chunks) if (c.v !== null && c.v !== undefined) m.write(c.v);
+            await m.close();
+            const goodIn = chunks.filter((c) => c.ok).length;
+            const counted = out.reduce((a, e) => a + e.value, 0);
+            const stats = m.stats();
+            // A hostile chunk may happen to be valid (fc.anything() can make { value: 3 }).
+            return (
+              counted === stats.in &&
+              counted >= goodIn &&
+              stats.in + stats.invalid === chunks.filter((c) => c.v !== null && c.v !== undefined).length &&
+              [...codes].every((code) => code.startsWith('ERR_METRIX_'))
+            );
+          },
+        ),
+        { numRuns: 200, seed },
+      );
+    }
+    t.pass(`held for seeds ${SEEDS.join(', ')}`);
+  },
+);
+
+t.test(
+  'MStream: a window longer than setTimeout allows (~24.8 days) waits without spinning (regression)',
+  async (t) => {
+    const clock = installClock(t);
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    t.teardown(() => process.off('warning', onWarning));
+    const m = new MStream('long', { agg: count, windowSize: 30 * 86_400 });
+    const out: MElement[] = [];
+    m.on('data', (e: MElement) => out.push(e));
+    m.send(1);
+    const end = Math.floor(T0 / 2_592_000_000 + 1) * 2_592_000_000;
+    await clock.tickAsync(end - T0 - 1);
+    t.same(out, [], 'not before its end');
+    t.ok(clock.countTimers() <= 1, 'one timer at a time, no timer loop');
+    await clock.tickAsync(1);
+    t.same(show(out), ['long.count{}=1']);
+    t.equal(out[0]?.time, end);
+    await new Promise(setImmediate);
+    t.same(
+      warnings.filter((w) => w.name === 'TimeoutOverflowWarning'),
+      [],
+    );
+    m.destroy();
+  },
+);
