@@ -26,7 +26,7 @@ export const question: Question = {
   id: 'cardinality',
   async run(settings) {
     // At least two full batches, so that a batch's groups are found again, not only created.
-    const n = Math.max(settings.n, 2 * BATCH);
+    const n = Math.max(settings.slowN, 2 * BATCH);
     const rates = await timeGroups(import.meta.url, Object.keys(groups), n, settings);
     const ratio = pairedRatio(rates, 'cardinality.many', 'cardinality.few');
     return [

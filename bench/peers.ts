@@ -102,7 +102,7 @@ export const question: Question = {
   id: 'peers',
   async run(settings) {
     // Two batches of 10 k at least, so that the 10 k-tag-set case finds its groups again.
-    const n = Math.max(settings.peersN, 20_000);
+    const n = Math.max(settings.slowN, 20_000);
     const rates = await timeGroups(import.meta.url, Object.keys(groups), n, settings);
     const plain = pairedRatio(rates, 'plain.send', 'plain.promCounter');
     const rows: Row[] = [

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   );
   console.log(
     `${settings.quick ? 'QUICK (smoke run: sizes too small for the figures to mean much); ' : ''}` +
-      `n = ${settings.n} el (peers ${settings.peersN}), ${settings.passes} pass(es) × (${settings.warmup} warm-up + ` +
+      `n = ${settings.n} el (peers, cardinality ${settings.slowN}), ${settings.passes} pass(es) × (${settings.warmup} warm-up + ` +
       `${settings.rounds} timed runs) per group; memory ${settings.memorySizes.join(' / ')} el; CLI ${settings.cliLines} lines × ${settings.cliRounds}`,
   );
   const rows: Row[] = [];

@@ -8,8 +8,11 @@ export interface Settings {
   readonly only: readonly string[] | undefined;
   /** `--n`: elements per timed run of the throughput questions. */
   readonly n: number;
-  /** `--peers-n`: elements per timed run of the peers question (the OTel SDK is slow per call). */
-  readonly peersN: number;
+  /**
+   * `--slow-n`: elements per timed run of the slow questions, peers and cardinality (the OTel SDK
+   * costs ~1 µs a call; 10 k tag sets per batch emit three aggregates per element).
+   */
+  readonly slowN: number;
   /** `--passes`: child processes per group, one after the other. */
   readonly passes: number;
   /** `--warmup`, `--rounds`: untimed and timed rounds per child. */
@@ -55,7 +58,7 @@ export function readSettings(argv: readonly string[]): Settings {
     quick,
     only,
     n: intArg(argv, 'n', quick ? 20_000 : 1_000_000),
-    peersN: intArg(argv, 'peers-n', quick ? 20_000 : 300_000),
+    slowN: intArg(argv, 'slow-n', quick ? 20_000 : 300_000),
     passes: intArg(argv, 'passes', quick ? 1 : 3),
     warmup: intArg(argv, 'warmup', quick ? 1 : 2),
     rounds: intArg(argv, 'rounds', quick ? 1 : 3),
