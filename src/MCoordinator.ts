@@ -1,116 +1,32 @@
 import { Writable } from 'readable-stream';
+import { CloseDeadline, closeOptions } from './internal/CloseDeadline.js';
 import { coordinatorDot } from './internal/coordinatorDot.js';
 import { describe } from './internal/describe.js';
 import { parseRateLimit, rateLimitMs } from './internal/parseRateLimit.js';
 import { SinkLane, type SinkLaneHooks } from './internal/SinkLane.js';
 import { settled } from './internal/settled.js';
+import { sinkLabel } from './internal/sinkLabel.js';
 import { positiveInteger, streamOptions } from './internal/validate.js';
+import type {
+  AddMSinkOptions,
+  CloseOptions,
+  MCoordinatorInput,
+  MCoordinatorOnUnknown,
+  MCoordinatorOptions,
+} from './MCoordinatorOptions.js';
 import type { MCoordinatorStats, MetrixDeliveryError, SinkUndelivered } from './MCoordinatorStats.js';
-import { MElement, type Tags, type TagsInput } from './MElement.js';
+import { MElement, type Tags } from './MElement.js';
 import { ErrorCode, MetrixError } from './MetrixError.js';
 import { MStream, type MTimer, type SendOptions, type TimerOptions } from './MStream.js';
 import { type MSinkLike, type ObjectWritable, toSink } from './sinks/toSink.js';
 
-/** Options of {@link MCoordinator}. */
-export interface MCoordinatorOptions {
-  /** Streams to route to, addressed by their `name`; more can be added with `addMStream`. */
-  mstreams?: readonly MStream[];
-  /** Sinks, in order; more can be added with `addMSink`. See {@link toSink} for what is accepted. */
-  msinks?: readonly MSinkLike[];
-  /**
-   * Minimum **seconds** between two elements handed to a sink: one number for every sink (also
-   * the default of sinks added later), or an array with one entry per sink in `msinks`.
-   * `null`, `undefined` or `0` mean no limit. Rate limiting delays elements, it never drops them.
-   */
-  rateLimit?: number | null | readonly (number | null | undefined)[];
-  /**
-   * How many elements each sink may fall behind before the coordinator stops reading its streams
-   * (an integer ≥ 1, default 16). The sink's own `highWaterMark` comes on top.
-   */
-  sinkQueueSize?: number;
-  /**
-   * What an element written to the coordinator with an unknown `name` does: `'error'` (default)
-   * fails the coordinator with `ERR_METRIX_UNKNOWN_METRIC`; `'drop'` drops it, counts it in
-   * {@link MCoordinator.unknownCount} and emits `'unknown'` with that error. `{ create }`: a new
-   * stream is made on demand for a new name — by `write()`, `send()`, `timer()` and `time()` alike
-   * — up to `maxStreams` streams (see {@link MCoordinatorOnUnknown}).
-   */
-  onUnknown?: 'error' | 'drop' | MCoordinatorOnUnknown;
-  /**
-   * The most streams the coordinator holds when `onUnknown: { create }` makes them on demand
-   * (streams given or added by hand count too; default `Infinity`). A new name beyond it is
-   * dropped, counted in `stats().dropped.cardinalityLimit` and reported by a
-   * `'cardinalityLimit'` event (an `ERR_METRIX_CARDINALITY_LIMIT`; a process warning, once,
-   * when nobody listens).
-   */
-  maxStreams?: number;
-  /**
-   * Longest time, in ms, a sink may owe an answer (a write not called back, a `'drain'` or its
-   * `'finish'`) without any sign of life before it is detached and reported as
-   * `ERR_METRIX_SINK_STALLED` (default 60 000; `Infinity`: never). A sign of life is a write
-   * callback, a `'drain'` or a `'retry'` event, so a network sink retrying an outage is not
-   * stalled. Also per sink, in `addMSink`.
-   */
-  stallTimeoutMs?: number;
-  /**
-   * Tags added to every element the streams produce, before it reaches the sinks; a stream's own
-   * tag of the same name wins. Input is routed unchanged.
-   */
-  defaultTags?: TagsInput | null;
-  /**
-   * Prepended to the name of every element the streams produce, before it reaches the sinks
-   * (`'app.'` turns `latency.mean` into `app.latency.mean`). Input is addressed by the streams'
-   * own names, without it.
-   */
-  prefix?: string;
-  /**
-   * What an invalid element written to the coordinator (not an object, a bad value, tags or
-   * time) does: `'error'` (default) fails the coordinator with the validation error; `'drop'`
-   * drops it, counts it in {@link MCoordinator.invalidCount} and emits `'invalid'`.
-   */
-  onInvalid?: 'error' | 'drop';
-  /** Buffer size of the coordinator's writable side, in objects (default 16). */
-  highWaterMark?: number;
-}
-
-/** The template of streams made on demand: see {@link MCoordinatorOptions.onUnknown}. */
-export interface MCoordinatorOnUnknown {
-  /**
-   * Makes the stream for a name no stream has yet; it must return a live MStream of exactly that
-   * name (else `ERR_METRIX_INVALID_ARGUMENT`). Its own error passes through unchanged.
-   */
-  create(name: string): MStream;
-}
-
-/** Options of {@link MCoordinator.addMSink}. */
-export interface AddMSinkOptions {
-  /** Minimum seconds between two elements for this sink; default: the coordinator's single `rateLimit`. */
-  rateLimit?: number | null;
-  /** This sink's stall timeout in ms; default: the coordinator's `stallTimeoutMs`. */
-  stallTimeoutMs?: number;
-}
-
-/** Options of {@link MCoordinator.close}. */
-export interface CloseOptions {
-  /**
-   * Deadline in ms from this call. When it passes, every sink that has not finished is detached
-   * and destroyed, and `close()` rejects with `ERR_METRIX_CLOSE_TIMEOUT` counting what each sink
-   * did not receive. Without it (and without `signal`), `close()` waits as long as delivery takes.
-   */
-  timeoutMs?: number;
-  /** Aborting it does what the deadline does, at once. */
-  signal?: AbortSignal;
-}
-
-/** What the coordinator's writable side accepts (an {@link MElement} fits too). */
-export interface MCoordinatorInput {
-  /** Name of the stream the value goes to. */
-  name: string;
-  value: number;
-  tags?: TagsInput | null;
-  /** Milliseconds since the epoch; `null` or absent: the time it is routed. */
-  time?: number | null;
-}
+export type {
+  AddMSinkOptions,
+  CloseOptions,
+  MCoordinatorInput,
+  MCoordinatorOnUnknown,
+  MCoordinatorOptions,
+} from './MCoordinatorOptions.js';
 
 /** The code of the warning about windows shorter than a sink's time resolution. */
 const WINDOW_BELOW_RESOLUTION = 'METRIX_WINDOW_BELOW_RESOLUTION';
@@ -232,10 +148,8 @@ export class MCoordinator extends Writable {
   #paused = false;
   #sinkError: MetrixError | undefined;
   #closing: Promise<void> | undefined;
-  /** Clears every deadline timer and signal listener that `close()` set. */
-  #deadlineCleanup: (() => void) | undefined;
-  /** Why the close deadline passed, once it has: what is left is counted, no longer sent. */
-  #deadlineWhy: string | undefined;
+  /** The close deadline; once it passed, what is left is counted, no longer sent. */
+  readonly #deadline = new CloseDeadline(() => this.#onDeadline());
 
   constructor(options: MCoordinatorOptions = {}) {
     super(streamOptions(options ?? undefined));
@@ -522,7 +436,7 @@ export class MCoordinator extends Writable {
    * that is not a non-negative finite number or a `signal` that is not an AbortSignal.
    */
   close(options: CloseOptions = {}): Promise<void> {
-    const { timeoutMs, signal } = closeOptions(options);
+    const deadline = closeOptions(options);
     if (this.#closing === undefined) {
       this.#closing = new Promise<void>((resolve, reject) => {
         if (this.writableFinished) return resolve();
@@ -533,37 +447,11 @@ export class MCoordinator extends Writable {
         ).then(resolve, reject);
         if (!this.writableEnded) this.end();
       });
-      // Whichever way it settles, the deadline's timer and signal listener go.
-      this.#closing.then(
-        () => this.#clearDeadline(),
-        () => this.#clearDeadline(),
-      );
+      // Whichever way it settles, the deadline's timers and signal listeners go.
+      const clear = () => this.#deadline.clear();
+      this.#closing.then(clear, clear);
     }
-    if (!this.writableFinished && !this.destroyed && this.#deadlineWhy === undefined) {
-      if (signal !== undefined) {
-        if (signal.aborted) this.#onDeadline('its signal was aborted');
-        else {
-          const onAbort = () => this.#onDeadline('its signal was aborted');
-          signal.addEventListener('abort', onAbort, { once: true });
-          const previous = this.#deadlineCleanup;
-          this.#deadlineCleanup = () => {
-            previous?.();
-            signal.removeEventListener('abort', onAbort);
-          };
-        }
-      }
-      if (timeoutMs !== undefined && this.#deadlineWhy === undefined) {
-        if (timeoutMs === 0) this.#onDeadline('its 0 ms deadline passed');
-        else {
-          const timer = setTimeout(() => this.#onDeadline(`its ${timeoutMs} ms deadline passed`), timeoutMs);
-          const previous = this.#deadlineCleanup;
-          this.#deadlineCleanup = () => {
-            previous?.();
-            clearTimeout(timer);
-          };
-        }
-      }
-    }
+    if (!this.writableFinished && !this.destroyed && this.#deadline.why === undefined) this.#deadline.arm(deadline);
     return this.#closing;
   }
 
@@ -670,7 +558,7 @@ export class MCoordinator extends Writable {
   }
 
   override _destroy(error: Error | null, callback: (error: Error | null) => void): void {
-    this.#clearDeadline();
+    this.#deadline.clear();
     for (const lane of this.#lanes) lane.stop('destroyed');
     for (const mstream of this.#mstreams.values()) mstream.destroy();
     callback(error);
@@ -681,18 +569,10 @@ export class MCoordinator extends Writable {
    * streams flush — nothing waits on a sink any more, so that takes no I/O — into lanes that now
    * count each element as undelivered. `_final` then fails with the complete report.
    */
-  #onDeadline(why: string): void {
-    if (this.#deadlineWhy !== undefined || this.writableFinished || this.destroyed) return;
-    this.#deadlineWhy = why;
-    this.#clearDeadline();
+  #onDeadline(): void {
+    if (this.writableFinished || this.destroyed) return;
     for (const lane of this.#lanes) lane.stop('closeTimeout');
     this.#hooks.onRoom();
-  }
-
-  #clearDeadline(): void {
-    const cleanup = this.#deadlineCleanup;
-    this.#deadlineCleanup = undefined;
-    cleanup?.();
   }
 
   /** The error the end of input reports, or `null` when every sink received everything. */
@@ -709,10 +589,11 @@ export class MCoordinator extends Writable {
       }));
     const summary = undelivered.map((u) => `${u.count} to sink #${u.index} (${u.label}, ${u.state})`).join(', ');
     let err: MetrixError;
-    if (this.#deadlineWhy !== undefined) {
+    const why = this.#deadline.why;
+    if (why !== undefined) {
       err = new MetrixError(
         ErrorCode.CLOSE_TIMEOUT,
-        `close() stopped delivering because ${this.#deadlineWhy}; not delivered: ${summary || 'nothing'}`,
+        `close() stopped delivering because ${why}; not delivered: ${summary || 'nothing'}`,
         this.#sinkError === undefined ? {} : { cause: this.#sinkError },
       );
     } else if (this.#sinkError !== undefined) {
@@ -917,15 +798,6 @@ function sameSinkTwice(): MetrixError {
   return new MetrixError(ErrorCode.INVALID_SINK, 'the same sink was given twice; it would receive every element twice');
 }
 
-/** A sink's own `toString()` when it has one (MSink's is its class name), else its class name. */
-function sinkLabel(sink: ObjectWritable): string {
-  if (sink.toString !== Object.prototype.toString) {
-    const text = String(sink);
-    if (text !== '' && text !== '[object Object]') return text;
-  }
-  return (sink as { constructor?: { name?: string } }).constructor?.name || 'Writable';
-}
-
 /** Validates a stall timeout: a positive number of ms, or `Infinity`. */
 function stallTimeout(ms: unknown, what: string): number {
   if (typeof ms !== 'number' || Number.isNaN(ms) || ms <= 0) {
@@ -938,35 +810,4 @@ function stallTimeout(ms: unknown, what: string): number {
     );
   }
   return ms;
-}
-
-/** Validates `close()`'s options. */
-function closeOptions(options: CloseOptions): CloseOptions {
-  if (options === null || typeof options !== 'object') {
-    throw new MetrixError(
-      ErrorCode.INVALID_ARGUMENT,
-      `close(options): options must be an object, got ${describe(options)}`,
-      {
-        input: options,
-      },
-    );
-  }
-  const { timeoutMs, signal } = options;
-  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0)) {
-    throw new MetrixError(
-      ErrorCode.INVALID_ARGUMENT,
-      `close({ timeoutMs }) must be a non-negative finite number of ms, got ${describe(timeoutMs)}`,
-      { input: timeoutMs },
-    );
-  }
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new MetrixError(
-      ErrorCode.INVALID_ARGUMENT,
-      `close({ signal }) must be an AbortSignal, got ${describe(signal)}`,
-      {
-        input: signal,
-      },
-    );
-  }
-  return { timeoutMs, signal };
 }
