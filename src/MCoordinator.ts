@@ -14,7 +14,7 @@ import type {
   MCoordinatorOnUnknown,
   MCoordinatorOptions,
 } from './MCoordinatorOptions.js';
-import type { MCoordinatorStats, MetrixDeliveryError, SinkUndelivered } from './MCoordinatorStats.js';
+import type { MCoordinatorStats, MetrixDeliveryError, MSinkState, SinkUndelivered } from './MCoordinatorStats.js';
 import { MElement, type Tags } from './MElement.js';
 import { ErrorCode, MetrixError } from './MetrixError.js';
 import { MStream, type MTimer, type SendOptions, type TimerOptions } from './MStream.js';
@@ -290,7 +290,7 @@ export class MCoordinator extends Writable {
         noSink: this.#noSinkCount,
       },
       sinks,
-      detached: sinks.filter((s) => s.state === 'failed' || s.state === 'stalled' || s.state === 'closeTimeout').length,
+      detached: sinks.filter((s) => isDetached(s.state)).length,
     };
   }
 
@@ -460,7 +460,7 @@ export class MCoordinator extends Writable {
     const streams = [...this.#mstreams.values()].map((s) => s.toString());
     const sinks = this.#lanes.map((lane) => {
       const limit = lane.rateLimitMs > 0 ? ` (rateLimit=${lane.rateLimitMs / 1000} s)` : '';
-      return `${sinkLabel(lane.sink)}${limit}${lane.failed ? ' (failed)' : ''}`;
+      return `${sinkLabel(lane.sink)}${limit}${isDetached(lane.state) ? ` (${lane.state})` : ''}`;
     });
     return `MCoordinator(mstreams=[${streams.join(', ')}], msinks=[${sinks.join(', ')}])`;
   }
@@ -487,7 +487,7 @@ export class MCoordinator extends Writable {
       label: sinkLabel(lane.sink),
       rateLimitMs: lane.rateLimitMs,
       capacity: lane.capacity,
-      failed: lane.failed,
+      detached: isDetached(lane.state) ? lane.state : undefined,
     }));
     return coordinatorDot(streams, sinks);
   }
@@ -792,6 +792,11 @@ function unknown(name: string, input: unknown): MetrixError {
   return new MetrixError(ErrorCode.UNKNOWN_METRIC, `no stream named ${describe(name)} in this MCoordinator`, {
     input,
   });
+}
+
+/** Whether a sink was detached for a fault of its own or a deadline (not when it was destroyed with the coordinator). */
+function isDetached(state: MSinkState): boolean {
+  return state === 'failed' || state === 'stalled' || state === 'closeTimeout';
 }
 
 function sameSinkTwice(): MetrixError {

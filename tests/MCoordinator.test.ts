@@ -736,6 +736,8 @@ t.test('MCoordinator: a hung sink is detached after stallTimeoutMs; the healthy 
   );
   t.match(err.message, /in all, not delivered: 572 to sink #0 \(Hang, stalled\)/);
   t.equal(hung.destroyed, true, 'the hung sink is destroyed');
+  t.match(mc.toString(), /Hang \(stalled\)/);
+  t.match(mc.visualize(), /Hang\\n\(stalled\)/);
   t.equal(clock.countTimers(), 0, 'no timer left');
 });
 

@@ -13,7 +13,8 @@ export interface DotSink {
   label: string;
   rateLimitMs: number;
   capacity: number;
-  failed: boolean;
+  /** Why the sink was detached (`'failed'`, `'stalled'`, …), drawn in red; absent while it works. */
+  detached?: string | undefined;
 }
 
 /** A DOT double-quoted string: backslashes and quotes escaped, line breaks as `\n`. */
@@ -66,8 +67,8 @@ export function coordinatorDot(streams: readonly DotStream[], sinks: readonly Do
   });
   sinks.forEach((k, i) => {
     const limit = k.rateLimitMs > 0 ? `≥ ${seconds(k.rateLimitMs)} apart` : 'no rate limit';
-    const fill = k.failed ? '#f6d5d5' : '#e3f2dc';
-    const label = k.failed ? `${k.label}\n(failed)` : k.label;
+    const fill = k.detached ? '#f6d5d5' : '#e3f2dc';
+    const label = k.detached ? `${k.label}\n(${k.detached})` : k.label;
     out.push(`  k${i} [label=${dotString(label)}, shape=box3d, style=filled, fillcolor="${fill}"];`);
     out.push(`  fanin -> k${i} [label=${dotString(`queue ≤ ${k.capacity}\n${limit}`)}];`);
   });

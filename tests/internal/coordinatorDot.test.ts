@@ -13,8 +13,8 @@ t.test('coordinatorDot: streams as clusters of stages, the fan-in, sinks with th
       { name: 'latency', grouping: 'batchByCount(5)', outputs: ['latency.mean', 'latency.p99'] },
     ],
     [
-      { label: 'MSinkPrinter', rateLimitMs: 0, capacity: 16, failed: false },
-      { label: 'MSinkLogger', rateLimitMs: 1500, capacity: 16, failed: true },
+      { label: 'MSinkPrinter', rateLimitMs: 0, capacity: 16 },
+      { label: 'MSinkLogger', rateLimitMs: 1500, capacity: 16, detached: 'failed' },
     ],
   );
   t.match(dot, /^digraph MCoordinator \{/);
@@ -46,7 +46,7 @@ t.test('coordinatorDot: labels are escaped', async (t) => {
 t.test('coordinatorDot: Graphviz accepts it', { skip: hasDot ? false : 'dot is not installed' }, async (t) => {
   const dot = coordinatorDot(
     [{ name: 'we"ird\\name', grouping: 'windowByTime(0.5)', outputs: ['a.b', 'a.c'] }],
-    [{ label: 'function (anonymous)', rateLimitMs: 250, capacity: 1, failed: false }],
+    [{ label: 'function (anonymous)', rateLimitMs: 250, capacity: 1 }],
   );
   const out = spawnSync('dot', ['-Tsvg'], { input: dot, encoding: 'utf8' });
   t.equal(out.status, 0, out.stderr);
