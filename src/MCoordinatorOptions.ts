@@ -42,7 +42,8 @@ export interface MCoordinatorOptions {
    * `'finish'`) without any sign of life before it is detached and reported as
    * `ERR_METRIX_SINK_STALLED` (default 60 000; `Infinity`: never). A sign of life is a write
    * callback, a `'drain'` or a `'retry'` event, so a network sink retrying an outage is not
-   * stalled. Also per sink, in `addMSink`.
+   * stalled. Keep it above a healthy sink's longest silence (a network sink's `timeoutMs` and
+   * `retry.maxDelayMs`). Also per sink, in `addMSink`.
    */
   stallTimeoutMs?: number;
   /**

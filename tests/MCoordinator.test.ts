@@ -1189,3 +1189,53 @@ t.test(
     t.pass('held for every generated case');
   },
 );
+
+/** A network sink whose backend refuses the first `down` attempts, then stores everything. */
+class ComesBack extends MSinkNetwork {
+  readonly stored: string[] = [];
+  #down: number;
+  constructor(down: number) {
+    super('ComesBack(test)', {
+      batchSize: 5,
+      flushIntervalMs: 0,
+      retry: { initialDelayMs: 400, maxDelayMs: 400, maxRetries: 10, jitter: 0 },
+    });
+    this.#down = down;
+  }
+  protected format(element: MElement): string {
+    return String(element.value);
+  }
+  protected async sendBatch(lines: readonly string[]): Promise<void> {
+    if (this.#down-- > 0) throw new Error('connect ECONNREFUSED');
+    this.stored.push(...lines);
+  }
+}
+
+t.test('MCoordinator: a database that goes away and comes back — retrying is not a stall, nothing lost', async (t) => {
+  const clock = installClock(t);
+  const db = new ComesBack(6);
+  const good = new Collect();
+  const mc = new MCoordinator({
+    mstreams: [new MStream('a', { agg: sum, batchSize: 1 })],
+    msinks: [db, good],
+    stallTimeoutMs: 500, // shorter than the outage (6 × 400 ms), longer than one backoff
+  });
+  mc.on('sinkError', (err: Error) => t.fail(`no sink may be detached: ${err.message}`));
+  for (let i = 0; i < 30; i++) mc.send('a', i);
+  const closed = watch(mc.close());
+  for (let i = 0; i < 20 && !closed.settled; i++) {
+    await clock.tickAsync(400);
+    await drain(closed, 50);
+  }
+  t.same(closed, { settled: true, value: undefined }, 'close() resolved');
+  t.same(
+    db.stored.map(Number),
+    Array.from({ length: 30 }, (_, i) => i),
+    'every element stored once, in order',
+  );
+  const s = mc.stats().sinks[0];
+  t.equal(s?.retries, 6);
+  t.equal(s?.state, 'finished');
+  t.equal(s?.out, 30);
+  t.equal(good.received.length, 30);
+});
