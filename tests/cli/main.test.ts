@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createReadStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -230,6 +231,33 @@ t.test('main: SIGTERM mid-window flushes the open window and exits 0', async (t)
     { name: 'jobs.sum', value: 7 },
     { name: 'jobs.count', value: 2 },
   ]);
+});
+
+t.test('main: SIGTERM exits in bounded time, flushed, even with an HTTP client stuck in its headers', async (t) => {
+  const run = cli(['--http-port', '0', '--window', '3600', '--agg', 'sum', '--output', 'ndjson']);
+  const [, port] = await stderrMatch(run, /http:\/\/127\.0\.0\.1:(\d+)/);
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: Number(port), method: 'POST', path: '/' }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end('{"name":"jobs","value":3}\n');
+  });
+  t.equal(status, 200);
+  // A client that connects and never finishes its request headers.
+  const stuck = connect(Number(port), '127.0.0.1');
+  stuck.on('error', () => {});
+  await new Promise((resolve) => stuck.once('connect', resolve));
+  stuck.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Le');
+  const started = Date.now();
+  run.child.kill('SIGTERM');
+  const { code, stdout } = await run.result;
+  const elapsed = Date.now() - started;
+  stuck.destroy();
+  t.equal(code, 0, 'exited by itself, not killed');
+  t.ok(elapsed < 15_000, `exited ${elapsed} ms after SIGTERM`);
+  t.match(stdout, /"name":"jobs\.sum","value":3/, 'flushed first');
 });
 
 t.test('main: SIGINT while stdin is still open flushes and exits 0', async (t) => {

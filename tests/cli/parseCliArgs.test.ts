@@ -62,6 +62,10 @@ t.test('parseCliArgs: every flag', async (t) => {
     '--skip-malformed',
     '--max-line-length',
     '4096',
+    '--max-streams',
+    '50',
+    '--udp-buffer',
+    '1048576',
     '--no-progress',
     'x.ndjson',
     '-',
@@ -87,6 +91,8 @@ t.test('parseCliArgs: every flag', async (t) => {
     host: '::1',
     onMalformed: 'skip',
     maxLineLength: 4096,
+    maxStreams: 50,
+    udpBufferBytes: 1048576,
     progress: false,
   });
   t.equal(flags(['--batch', '100']).defaultBatchSize, 100);
@@ -110,6 +116,8 @@ t.test('parseCliArgs: usage errors are INVALID_ARGUMENT naming the flag', async 
     [['--tag', 'novalue'], /--tag/],
     [['--tag', '=v'], /--tag/],
     [['--max-line-length', '0'], /--max-line-length/],
+    [['--max-streams', '0'], /--max-streams/],
+    [['--udp-buffer', '1.5'], /--udp-buffer/],
     [['--progress', '--no-progress'], /not both/],
     [['--stream', '/agg=sum'], /--stream/],
     [['--influx', 'localhost:8086'], /--influx must be a http:\/\/ or https:\/\/ URL/],

@@ -28,6 +28,8 @@ t.test('parseConfigFile: every key, paths resolved against the config folder', a
     host: '127.0.0.2',
     onMalformed: 'skip',
     maxLineLength: 100,
+    maxStreams: 20,
+    udpBufferBytes: 65536,
     progress: true,
   });
   t.same(config, {
@@ -53,6 +55,8 @@ t.test('parseConfigFile: every key, paths resolved against the config folder', a
     host: '127.0.0.2',
     onMalformed: 'skip',
     maxLineLength: 100,
+    maxStreams: 20,
+    udpBufferBytes: 65536,
     progress: true,
   });
   t.same(parse({}), {});
@@ -84,6 +88,8 @@ t.test('parseConfigFile: bad files are INVALID_ARGUMENT naming the file and key'
     [{ graphite: 'x' }, /"graphite": graphite must be HOST:PORT/],
     [{ onMalformed: 'drop' }, /"onMalformed"/],
     [{ maxLineLength: 0 }, /"maxLineLength"/],
+    [{ maxStreams: 0 }, /"maxStreams"/],
+    [{ udpBufferBytes: 'big' }, /"udpBufferBytes"/],
     [{ progress: 'yes' }, /"progress"/],
   ];
   for (const [value, message] of bad) {

@@ -28,6 +28,8 @@ t.test('resolveConfig: the defaults', async (t) => {
     host: '127.0.0.1',
     onMalformed: 'error',
     maxLineLength: undefined,
+    maxStreams: undefined,
+    udpBufferBytes: undefined,
     progress: undefined,
   });
   t.same(defaultAggNames(config), ['count', 'sum', 'mean', 'min', 'max']);

@@ -1,6 +1,9 @@
+import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -267,3 +270,190 @@ t.test('startCli: stdout closed by its reader (EPIPE) stops the input and exits 
   t.equal(h.stderr(), '');
   t.ok(writes >= 2, 'the line after the reader left met EPIPE');
 });
+
+/** The NDJSON aggregates printed on stdout, as name → value. */
+function byName(stdout: string): Record<string, number> {
+  return Object.fromEntries(
+    stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l))
+      .map((e) => [e.name, e.value]),
+  );
+}
+
+t.test('startCli: StatsD sets count distinct members; sampled timers count 1/rate, as the daemon', async (t) => {
+  const h = harness();
+  const run = startCli(config({ format: 'statsd', output: 'ndjson' }), h.io);
+  h.stdin.end(
+    [
+      'users:alice|s',
+      'users:bob|s',
+      'users:alice|s',
+      'lat:10|ms|@0.5',
+      'lat:20|ms',
+      'lat:30|ms|@0.25',
+      '_e{5,4}:title|text',
+      '_sc|db.up|0',
+      '',
+    ].join('\n'),
+  );
+  t.equal(await run.done, 0);
+  const out = byName(h.stdout());
+  t.equal(out['users.count'], 2, 'two distinct members');
+  t.equal(out['lat.count'], 2 + 1 + 4, 'each sampled timing counts 1/rate times');
+  t.equal(out['lat.sum'], 60, 'sum and the rest come from the raw values');
+  t.equal(out['lat.mean'], 20);
+  t.equal(out['lat.upper'], 30);
+  t.match(h.stderr(), /ignored 1 StatsD event\(s\) and 1 service check\(s\)/);
+  t.notMatch(h.stderr(), /malformed/, 'events and service checks are not malformed lines');
+});
+
+t.test('startCli: a bad UDP datagram is reported with its sender and text, not a running line number', async (t) => {
+  const h = harness();
+  const run = startCli(config({ statsdPort: 0, output: 'ndjson', defaultAgg: ['sum'], defaultWindowSize: 3600 }), h.io);
+  const { statsd } = await run.listening;
+  t.match(h.stderr(), /listening for StatsD on udp:\/\/127\.0\.0\.1:\d+, receive buffer \d+ bytes \(asked 8388608\)/);
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+  const sender = `127.0.0.1:${socket.address().port}`;
+  const send = (text: string) =>
+    new Promise<void>((resolve) => socket.send(text, statsd?.port, '127.0.0.1', () => resolve()));
+  await send('a:1|c\na:2|c\na:3|c');
+  await send('ok:1|c\nbad line\nok:2|c');
+  socket.close();
+  await until(() => run.counts().in >= 5, 'both datagrams routed', 10_000);
+  run.stop();
+  t.equal(await run.done, 0);
+  const message = h.stderr().match(/skipped: udp: (.*)/)?.[1] ?? '';
+  t.match(message, new RegExp(`datagram from ${sender.replace(/\./g, '\\.')}, line 2: `), 'sender and line in it');
+  t.match(message, /datagram: "ok:1\|c\\nbad line\\nok:2\|c"/, 'and the datagram');
+  t.same(byName(h.stdout()), { 'a.sum': 6, 'ok.sum': 3 }, 'the good lines around the bad one count');
+});
+
+t.test('startCli: --max-streams bounds the streams --unknown auto creates; the limit is reported once', async (t) => {
+  const h = harness();
+  const run = startCli(
+    config({ maxStreams: 2, output: 'ndjson', defaultAgg: ['count'], defaultWindowSize: 3600 }),
+    h.io,
+  );
+  const input = [];
+  for (let i = 0; i < 50; i++) input.push({ name: `m${i % 5}`, value: 1 });
+  h.stdin.end(lines(...input));
+  t.equal(await run.done, 0, 'dropping is not a failure');
+  t.same(byName(h.stdout()), { 'm0.count': 10, 'm1.count': 10 }, 'the first two names got streams');
+  t.equal(h.stderr().split('ERR_METRIX_CARDINALITY_LIMIT').length - 1, 1, 'reported once, not per element');
+  t.match(h.stderr(), /dropped 30 element\(s\) of new names past --max-streams 2 \(names: m2, m3, m4\)/);
+});
+
+t.test('startCli: a file is paused while a stream is full, and resumes: nothing lost', async (t) => {
+  const h = harness();
+  let release: () => void = () => {};
+  let blocked = true;
+  let written = 0;
+  const stdout = new Writable({
+    highWaterMark: 1,
+    write(_chunk, _encoding, callback) {
+      written++;
+      if (blocked) release = () => callback();
+      else callback();
+    },
+  });
+  const run = startCli(
+    config({ output: 'ndjson', defaultAgg: ['sum'], defaultBatchSize: 1, defaultWindowSize: undefined }),
+    {
+      ...h.io,
+      stdout,
+    },
+  );
+  // 500 chunks of 10 lines: a chunk is parsed and routed whole, so the pause comes between chunks.
+  const n = 5000;
+  for (let c = 0; c < n / 10; c++) {
+    h.stdin.write(lines(...Array.from({ length: 10 }, (_, i) => ({ name: 'a', value: c * 10 + i }))));
+  }
+  h.stdin.end();
+  await until(() => h.stdin.isPaused(), 'stdin paused by the full stream', 10_000);
+  const routedWhilePaused = run.counts().in;
+  t.ok(routedWhilePaused < n, `reading stopped at ${routedWhilePaused} of ${n} elements`);
+  await new Promise((r) => setTimeout(r, 100));
+  // The streams' own buffers may take a little more once they drain into each other; then the
+  // file stays paused: what is read is bounded by the buffers, not by the input.
+  const routedWhileStuck = run.counts().in;
+  t.ok(
+    routedWhileStuck < 1000,
+    `bounded while the sink is stuck: ${routedWhilePaused} then ${routedWhileStuck} of ${n}`,
+  );
+  t.ok(h.stdin.isPaused(), 'still paused');
+  blocked = false;
+  release();
+  t.equal(await run.done, 0);
+  t.equal(run.counts().in, n, 'everything routed once the sink moved');
+  t.equal(written, n, 'every aggregate written');
+});
+
+t.test('startCli: stop() ends the run in bounded time even with a client stuck in its headers', async (t) => {
+  const h = harness();
+  const run = startCli(config({ httpPort: 0, output: 'ndjson', defaultAgg: ['sum'], defaultWindowSize: 3600 }), h.io);
+  const { http } = await run.listening;
+  const ok = await new Promise<number>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: http?.port, method: 'POST', path: '/' }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(lines({ name: 'jobs', value: 4 }));
+  });
+  t.equal(ok, 200);
+  // A client that opens a connection and never finishes its request headers.
+  const stuck = connect(http?.port as number, '127.0.0.1');
+  await once(stuck, 'connect');
+  stuck.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: appl');
+  stuck.on('error', () => {});
+  const started = Date.now();
+  run.stop();
+  const code = await Promise.race([
+    run.done,
+    new Promise<string>((r) => setTimeout(() => r('still running after 10 s'), 10_000).unref()),
+  ]);
+  t.equal(code, 0, 'the run ended');
+  t.ok(Date.now() - started < 10_000, `within ${Date.now() - started} ms`);
+  t.same(byName(h.stdout()), { 'jobs.sum': 4 }, 'flushed first');
+  stuck.destroy();
+});
+
+t.test(
+  'startCli: datagrams the kernel dropped (receive buffer full) are counted and reported',
+  { skip: !existsSync('/proc/net/udp') && 'reads /proc/net/udp (Linux)' },
+  async (t) => {
+    const h = harness();
+    const run = startCli(
+      config({ statsdPort: 0, udpBufferBytes: 4096, output: 'none', defaultAgg: ['count'], defaultWindowSize: 3600 }),
+      h.io,
+    );
+    const { statsd } = await run.listening;
+    // A sender in another process, while this one is too busy to read: the kernel's small buffer
+    // fills and the rest is dropped before the program could see it.
+    const sender = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const s = require('node:dgram').createSocket('udp4'); let n = 0;
+         const next = () => { if (n++ < 3000) s.send('burst:1|c|#k:' + 'x'.repeat(100), ${statsd?.port}, '127.0.0.1', next); else s.close(); };
+         next();`,
+      ],
+      { stdio: 'ignore' },
+    );
+    const exited = new Promise((resolve) => sender.on('close', resolve));
+    const busyUntil = Date.now() + 1500;
+    while (Date.now() < busyUntil) {
+      // busy: the event loop does not read the socket meanwhile
+    }
+    await exited;
+    run.stop();
+    t.equal(await run.done, 0);
+    const dropped = Number(h.stderr().match(/the kernel dropped (\d+) UDP datagram/)?.[1] ?? 0);
+    t.ok(dropped > 0, `the kernel dropped ${dropped}, and the command said so`);
+    t.match(h.stderr(), /see --udp-buffer/);
+  },
+);
