@@ -59,7 +59,13 @@ export {
 export { LineParser, type LineParserOptions, type MalformedLineInput } from './parsers/LineParser.js';
 export type { ParsedElement } from './parsers/ParsedElement.js';
 export { type ParseNDJSONOptions, parseNDJSON } from './parsers/parseNDJSON.js';
-export { type ParseStatsDOptions, parseStatsD, type StatsDElement, type StatsDType } from './parsers/parseStatsD.js';
+export {
+  type ParseStatsDOptions,
+  parseStatsD,
+  type StatsDElement,
+  type StatsDParser,
+  type StatsDType,
+} from './parsers/parseStatsD.js';
 export { type StatsDAggregationsOptions, statsdAggregations } from './parsers/statsdAggregations.js';
 export { MSink, type MSinkOptions } from './sinks/MSink.js';
 export { MSinkGraphite, type MSinkGraphiteOptions } from './sinks/MSinkGraphite.js';
