@@ -60,7 +60,10 @@ export function udpInput(ctx: InputContext, options: UdpInputOptions): CliInput 
     const { sender, datagram, firstLine } = current as NonNullable<typeof current>;
     const input = err.input as { line: number; text: string };
     const line = input.line - firstLine;
-    const reason = err.cause instanceof Error ? err.cause.message : err.message;
+    const reason =
+      err.cause instanceof Error
+        ? err.cause.message
+        : `the line is longer than ${ctx.maxLineLength} bytes (--max-line-length)`;
     const text = datagram.toString('utf8', 0, Math.min(datagram.length, 200));
     return new MetrixError(
       err.code,
