@@ -13,6 +13,7 @@ import { batchByCount } from '../../src/stages/batchByCount.js';
 import { dropEmpty } from '../../src/stages/dropEmpty.js';
 import { flatten } from '../../src/stages/flatten.js';
 import { groupByKey } from '../../src/stages/groupByKey.js';
+import { windowByTime } from '../../src/stages/windowByTime.js';
 import { zipAggs } from '../../src/stages/zipAggs.js';
 import { installClock, T0 } from '../helpers/clock.js';
 
@@ -172,6 +173,82 @@ t.test(
         },
       ),
       { numRuns: 150 },
+    );
+    t.pass('held');
+  },
+);
+
+t.test(
+  'pipeline: with windowByTime instead of batchByCount, the stages equal MStream with windowSize and a naive reference (property)',
+  async (t) => {
+    const clock = installClock(t);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.tuple(inputArb, fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 400 }), fc.constantFrom(1000, 2500))),
+          {
+            maxLength: 30,
+          },
+        ),
+        fc.constantFrom(0.5, 1),
+        fc.subarray(AGGS, { minLength: 1 }),
+        async (spec, seconds, aggs) => {
+          clock.setSystemTime(T0 + 123);
+          const name = 'm';
+          const agg = Object.fromEntries(aggs);
+          const staged: MElement[] = [];
+          const merged: MElement[] = [];
+          const stages = chain([
+            groupByKey(),
+            windowByTime(seconds, { agg }),
+            dropEmpty(),
+            zipAggs(aggs.map(([aggName, fn]) => aggregate(`${name}.${aggName}`, fn))),
+            flatten(),
+          ]);
+          const mstream = new MStream(name, { agg, windowSize: seconds });
+          stages.on('data', (e: MElement) => staged.push(e));
+          mstream.on('data', (e: MElement) => merged.push(e));
+          const ended = Promise.all([stages, mstream].map((s) => new Promise((r) => s.on('end', r))));
+          // The reference: each value in the window of the clock when it was written.
+          const windows = new Map<number, [unknown, number][]>();
+          for (const [input, dt] of spec) {
+            await clock.tickAsync(dt);
+            const item = written(input);
+            stages.write(item);
+            mstream.write(item as never);
+            const start = Math.floor(Date.now() / (seconds * 1000)) * seconds * 1000;
+            windows.set(start, [...(windows.get(start) ?? []), [item, start + seconds * 1000]]);
+          }
+          await clock.tickAsync(10);
+          stages.end();
+          mstream.end();
+          await ended;
+          const got = rows(staged);
+          if (JSON.stringify(got) !== JSON.stringify(rows(merged))) {
+            throw new Error(`stages and MStream differ:\n${JSON.stringify(got)}\n${JSON.stringify(rows(merged))}`);
+          }
+          const expected: Row[] = [];
+          for (const entries of windows.values()) {
+            const end = (entries[0] as [unknown, number])[1];
+            // A window's elements carry its end, whatever times the values had.
+            const items = entries.map(([item]) => item);
+            for (const row of reference(name, items, items.length, aggs, undefined))
+              expected.push([row[0], row[1], row[2], row[3], end]);
+          }
+          if (got.length !== expected.length) throw new Error(`${got.length} elements, expected ${expected.length}`);
+          got.forEach((row, i) => {
+            const want = expected[i] as Row;
+            const approx = APPROX.has(row[0].slice(name.length + 1));
+            const same =
+              row[0] === want[0] &&
+              row[1] === want[1] &&
+              (approx ? close(row[3], want[3]) : row[3] === want[3]) &&
+              row[4] === want[4];
+            if (!same) throw new Error(`element ${i}: got ${JSON.stringify(row)}, expected ${JSON.stringify(want)}`);
+          });
+        },
+      ),
+      { numRuns: 60 },
     );
     t.pass('held');
   },
