@@ -73,8 +73,22 @@ export { MSinkInflux, type MSinkInfluxOptions } from './sinks/MSinkInflux.js';
 export { MSinkLogger, type MSinkLoggerOptions } from './sinks/MSinkLogger.js';
 export { MSinkNDJSON, type MSinkNDJSONOptions } from './sinks/MSinkNDJSON.js';
 export { MSinkNetwork, type MSinkNetworkOptions, type RetryOptions } from './sinks/MSinkNetwork.js';
+export {
+  MSinkOpenTelemetry,
+  type MSinkOpenTelemetryOptions,
+  type OTelGaugeLike,
+  type OTelMeterLike,
+  type OTelMeterProviderLike,
+} from './sinks/MSinkOpenTelemetry.js';
 export { MSinkOpenTSDB, type MSinkOpenTSDBOptions } from './sinks/MSinkOpenTSDB.js';
 export { MSinkPrinter, type MSinkPrinterOptions } from './sinks/MSinkPrinter.js';
+export {
+  MSinkPromClient,
+  type MSinkPromClientOptions,
+  type PromClientLike,
+  type PromGaugeLike,
+  type PromRegistryLike,
+} from './sinks/MSinkPromClient.js';
 export {
   MSinkPrometheus,
   type MSinkPrometheusAddress,
