@@ -13,7 +13,8 @@ until SIGINT (Ctrl-C) or SIGTERM, then flushes every window and exits.
 Input:
   -f, --format ndjson|statsd  format of FILEs and stdin (default ndjson)
       --statsd-port PORT      also listen for StatsD over UDP (0 = any free port)
-      --http-port PORT        also accept NDJSON in HTTP POST bodies (0 = any free port)
+      --http-port PORT        also accept NDJSON in HTTP POST bodies (0 = any free port);
+                              headers within 10 s, a request within 120 s
       --host ADDR             address the listeners bind to (default 127.0.0.1)
       --skip-malformed        skip bad lines of FILEs/stdin and count them (default: stop, exit 1);
                               listeners always skip bad lines
@@ -53,7 +54,11 @@ Output:
   -h, --help                  this help
   -v, --version               the version
 
-Exit codes: 0 done, 1 runtime failure (unreadable file, malformed line, sink failure), 2 usage error.
+Losses are never silent: elements dropped (no stream, past --max-streams), UDP datagrams dropped
+while behind or by the kernel (Linux), malformed lines skipped: each is counted at the end.
+
+Exit codes: 0 done (also when stdout's reader goes away, as with | head), 1 runtime failure
+(unreadable file, malformed line, sink failure), 2 usage error (unknown aggregation included).
 
 Examples:
   metrix-stream examples/data/news.ndjson
