@@ -49,6 +49,8 @@ export class Router {
   overLimit = 0;
   /** Elements a stream refused (closed after a failure, or invalid for it). */
   refused = 0;
+  /** Why the first refused element was refused. */
+  firstRefusal: Error | undefined;
   /** The first names dropped, for the summary. */
   readonly droppedNames = new Set<string>();
 
@@ -119,9 +121,11 @@ export class Router {
             : route.counter.send(weight, { tags: element.tags, time: element.time });
         if (!counted) this.#full = route.counter;
       }
-    } catch {
-      // A stream closed by a failure elsewhere (reported there), or an element it refuses.
+    } catch (err) {
+      // A stream closed by a failure elsewhere (reported there), or an element it refuses:
+      // counted, and the first reason kept for the summary; the other elements go on.
       this.refused++;
+      this.firstRefusal ??= err as Error;
       return true;
     }
     this.routed++;

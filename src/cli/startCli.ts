@@ -164,6 +164,7 @@ export function startCli(config: CliConfig, io: CliIO): CliRun {
     return {
       'dropped (no stream)': router.unknown,
       'dropped (--max-streams)': router.overLimit,
+      'refused by a stream': router.refused,
       'UDP dropped while behind': udp?.dropped ?? 0,
       'UDP dropped by the kernel': udp?.kernelDropped ?? 0,
     };
@@ -187,6 +188,9 @@ export function startCli(config: CliConfig, io: CliIO): CliRun {
       reporter.log(
         `dropped ${router.overLimit} element(s) of new names past --max-streams ${router.created} (names: ${[...router.droppedNames].join(', ')})`,
       );
+    }
+    if (router.refused > 0 && failure === undefined) {
+      reporter.log(`${router.refused} element(s) refused by their stream, the first: ${router.firstRefusal?.message}`);
     }
     const udp = inputs.statsd?.counts();
     if ((udp?.dropped ?? 0) > 0) reporter.log(`dropped ${udp?.dropped} UDP datagram(s) while the pipeline was behind`);
