@@ -35,6 +35,19 @@ t.test('flushOnExit: a program with nothing to do exits on its own — the liste
   t.match(out.stdout, /ready/);
 });
 
+t.test(
+  'flushOnExit: a program that delivered and went idle, never closed, exits on its own (no stall watch left referenced)',
+  async (t) => {
+    const started = Date.now();
+    const { out, exit } = run(['delivered']);
+    const { code, signal } = await exit;
+    t.equal(signal, null, 'not killed by the 30 s guard');
+    t.equal(code, 0, out.stderr);
+    t.equal(out.stdout.match(/a\.count=1/g)?.length, 5, 'the five elements were delivered first');
+    t.ok(Date.now() - started < 20_000, 'well before the 60 s stall timeout');
+  },
+);
+
 t.test('flushOnExit: SIGTERM flushes what is held to the sink, then ends the process by SIGTERM', async (t) => {
   const { child, out, exit } = run(['flush']);
   await until(() => out.stdout.includes('ready'), 'the fixture to be ready');
