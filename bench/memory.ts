@@ -1,7 +1,8 @@
 // Question: how much memory does one long window take — 1 M, 5 M, 20 M elements into one
 // one-hour window (windowSize 3600), 100 tag sets — beside an idle process that loaded the same
 // code? Each case runs in its own child process; its peak RSS is the kernel's high-water mark
-// (process.resourceUsage().maxRSS), its heap the highest heapUsed sampled while sending.
+// (process.resourceUsage().maxRSS), its heap and buffers the highest heapUsed and arrayBuffers
+// sampled while sending (typed arrays of kept values live outside the heap).
 import { once } from 'node:events';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { type AggFunc, count, MStream, max, mean, percentile, stdev, sum } from '../src/index.js';
@@ -52,6 +53,7 @@ interface MemoryResult {
   readonly stoppedAtCeiling: boolean;
   readonly maxRssBytes: number;
   readonly peakHeapUsedBytes: number;
+  readonly peakArrayBuffersBytes: number;
   readonly seconds: number;
 }
 
@@ -69,6 +71,7 @@ async function measure(kind: Kind, n: number, ceilingBytes: number): Promise<Mem
     outputs++;
   });
   let peakHeap = process.memoryUsage().heapUsed;
+  let peakBuffers = process.memoryUsage().arrayBuffers;
   let sent = 0;
   let stoppedAtCeiling = false;
   const start = process.hrtime.bigint();
@@ -80,6 +83,7 @@ async function measure(kind: Kind, n: number, ceilingBytes: number): Promise<Mem
     sent = end;
     const m = process.memoryUsage();
     peakHeap = Math.max(peakHeap, m.heapUsed);
+    peakBuffers = Math.max(peakBuffers, m.arrayBuffers);
     if (m.rss > ceilingBytes) {
       stoppedAtCeiling = true;
       break;
@@ -95,7 +99,9 @@ async function measure(kind: Kind, n: number, ceilingBytes: number): Promise<Mem
       throw new Error(`memory ${kind}: ${outputs} outputs, expected ${perWindow} (or twice that)`);
     }
   }
-  peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  const last = process.memoryUsage();
+  peakHeap = Math.max(peakHeap, last.heapUsed);
+  peakBuffers = Math.max(peakBuffers, last.arrayBuffers);
   return {
     kind,
     n,
@@ -103,6 +109,7 @@ async function measure(kind: Kind, n: number, ceilingBytes: number): Promise<Mem
     stoppedAtCeiling,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     peakHeapUsedBytes: peakHeap,
+    peakArrayBuffersBytes: peakBuffers,
     seconds: Number(process.hrtime.bigint() - start) / 1e9,
   };
 }
@@ -151,7 +158,7 @@ export const question: Question = {
         ...base,
         figure: r.stoppedAtCeiling
           ? `stopped after ${millions(r.sent)} el: RSS > ${settings.rssCeilingMb} MB (--rss-ceiling-mb)`
-          : `peak RSS ${mb(r.maxRssBytes)}, heap ${mb(r.peakHeapUsedBytes)}, ${(n / r.seconds / 1e6).toFixed(2)} M el/s`,
+          : `peak RSS ${mb(r.maxRssBytes)}, heap ${mb(r.peakHeapUsedBytes)}, buffers ${mb(r.peakArrayBuffersBytes)}, ${(n / r.seconds / 1e6).toFixed(2)} M el/s`,
         vs: `${over >= 0 ? '+' : '−'}${mb(Math.abs(over))}`,
         met: !r.stoppedAtCeiling && over <= allowance,
       };
