@@ -71,7 +71,8 @@ export function addChunk(table: SeriesTable, chunk: unknown, metric: string, add
     // An MElement was validated when it was made.
     add(table.resolveNormalized(chunk.tags, chunk.key), chunk.value, chunk.time);
   } else if (isKeyedValue(chunk)) {
-    add(chunk.series, chunk.value, chunk.time);
+    // Checked when it was keyed; its series is made this table's own.
+    add(table.adopt(chunk.series), chunk.value, chunk.time);
   } else if (chunk !== null && typeof chunk === 'object' && 'value' in chunk) {
     const { value, tags, time } = chunk as { value: unknown; tags?: TagsInput | null; time?: unknown };
     checkValue(value, metric);

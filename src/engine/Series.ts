@@ -22,9 +22,15 @@ export class Series {
   lastOwner: object | undefined = undefined;
   /** The {@link SeriesTable} epoch in which it was last resolved. @internal */
   seen = 0;
+  /**
+   * The table that made it. A window only adds series of its own table: its one-entry cache and
+   * its table's trimming assume no other window or table shares them. @internal
+   */
+  readonly owner: object | undefined;
 
-  constructor(key: string, tags: Tags) {
+  constructor(key: string, tags: Tags, owner?: object) {
     this.key = key;
     this.tags = tags;
+    this.owner = owner;
   }
 }

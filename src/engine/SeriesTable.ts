@@ -53,7 +53,7 @@ export class SeriesTable {
     this.#cache = new TagsCache(base);
     this.#maxRetained = options.maxRetained ?? 16384;
     this.#maxSeries = options.maxSeries ?? Number.POSITIVE_INFINITY;
-    this.#default = new Series(keyFromTags(base), base);
+    this.#default = new Series(keyFromTags(base), base, this);
   }
 
   /** The series of an element without tags of its own: the default tags'. */
@@ -102,6 +102,15 @@ export class SeriesTable {
   }
 
   /**
+   * This table's own series for a series of any table (a {@link KeyedValue} from a
+   * {@link groupByKey} upstream, say): itself when this table made it, otherwise resolved again
+   * by its key (and merged over this table's default tags).
+   */
+  adopt(series: Series): Series {
+    return series.owner === this ? series : this.resolveNormalized(series.tags, series.key);
+  }
+
+  /**
    * Keeps the table bounded: called when a window or batch closes. When more than `maxRetained`
    * series are kept, forgets those not resolved since the previous call. Every series in an open
    * window was resolved since then, so none of them is forgotten (a forgotten one would come back
@@ -123,7 +132,7 @@ export class SeriesTable {
     this.#overflowed++;
     if (this.#overflow === undefined) {
       const tags = mergeTags(this.#base, { [OVERFLOW_TAG]: 'true' });
-      this.#overflow = new Series(keyFromTags(tags), tags);
+      this.#overflow = new Series(keyFromTags(tags), tags, this);
     }
     this.#overflow.seen = this.#epoch;
     return this.#overflow;
@@ -134,7 +143,7 @@ export class SeriesTable {
     if (series === undefined) {
       if (key === this.#default.key) series = this.#default;
       else if (this.#byKey.size >= this.#maxSeries || key === this.#overflow?.key) return this.#overflowSeries();
-      else series = new Series(key, tags);
+      else series = new Series(key, tags, this);
       this.#byKey.set(key, series);
     }
     series.seen = this.#epoch;

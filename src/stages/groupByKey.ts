@@ -3,7 +3,7 @@ import { Transform } from 'readable-stream';
 import { type AddValue, addChunk, type KeyedValue } from '../engine/KeyedValue.js';
 import { SeriesTable } from '../engine/SeriesTable.js';
 import { normalizeTags } from '../internal/tags.js';
-import { streamOptions } from '../internal/validate.js';
+import { positiveInteger, streamOptions } from '../internal/validate.js';
 import type { TagsInput } from '../Tags.js';
 import type { StageOptions } from './StageOptions.js';
 
@@ -36,10 +36,9 @@ export interface GroupByKeyOptions extends StageOptions {
  * @see {@link windowByTime} and {@link batchByCount} after it; {@link keyFromTags} for the key.
  */
 export function groupByKey(options: GroupByKeyOptions = {}): Transform {
-  const table = new SeriesTable(
-    normalizeTags(options.defaultTags),
-    options.maxRetained === undefined ? {} : { maxRetained: options.maxRetained },
-  );
+  const { maxRetained } = options;
+  if (maxRetained !== undefined) positiveInteger(maxRetained, 'groupByKey(options): maxRetained');
+  const table = new SeriesTable(normalizeTags(options.defaultTags), maxRetained === undefined ? {} : { maxRetained });
   let stage: Transform;
   const emit: AddValue = (series, value, time) => {
     const keyed: KeyedValue = { series, value, time };
@@ -50,7 +49,8 @@ export function groupByKey(options: GroupByKeyOptions = {}): Transform {
     ...streamOptions(options),
     transform(chunk: unknown, _encoding: BufferEncoding, callback: TransformCallback) {
       // Standing alone, the stage does not see windows close: it bounds its table every so often
-      // instead, keeping the series seen since the last time.
+      // instead, keeping the series seen since the last time. (A window stage downstream adopts
+      // the series into a table of its own, so this never splits one of its groups.)
       if (++sinceTrim === 4096) {
         sinceTrim = 0;
         table.trim();

@@ -68,6 +68,13 @@ export function windowByTime(seconds: number, options: WindowByTimeOptions = {})
       { input: windowTime },
     );
   }
+  if (options.allowedLateness !== undefined && windowTime !== 'event') {
+    throw new MetrixError(
+      ErrorCode.INVALID_ARGUMENT,
+      "windowByTime(seconds, options): allowedLateness goes with windowTime: 'event' only",
+      { input: allowedLateness },
+    );
+  }
   if (!(typeof allowedLateness === 'number' && allowedLateness >= 0 && allowedLateness < Infinity)) {
     throw new MetrixError(
       ErrorCode.INVALID_ARGUMENT,

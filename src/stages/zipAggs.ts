@@ -116,6 +116,8 @@ export function zipAggs(branches: readonly ZipBranch[], options?: StageOptions):
       if (++ended === branches.length) onAllEnded?.();
     });
     branch.on('error', (err: Error) => zip.destroy(err));
+    // A branch's reports (an aggregate's dropped non-finite results) are the zip's to tell.
+    branch.on('invalidResult', (err: Error) => zip.emit('invalidResult', err));
   });
 
   function emitReady(): void {

@@ -159,7 +159,6 @@ t.test('groupByKey: loses and duplicates nothing, keeps order, equal tags share 
 // group: two elements for one tag set in one batch. Shown with maxRetained 1; with the default
 // (16384) it takes ~20 500 distinct tag sets in one window.
 t.test('groupByKey: a series trimmed while a downstream batch holds it stays one group', async (t) => {
-  const todo = 'bug: groupByKey trims series a downstream window still holds';
   const keyed = groupByKey({ maxRetained: 1 });
   const batches = keyed.pipe(batchByCount(10_000));
   const out: MetricWindow[] = [];
@@ -170,7 +169,7 @@ t.test('groupByKey: a series trimmed while a downstream batch holds it stays one
   keyed.end();
   await new Promise((r) => batches.on('end', r));
   const x = (out[0] as MetricWindow).groups.filter((g) => g.series.key === 'k:x');
-  t.equal(x.length, 1, 'one group for k:x', { todo });
+  t.equal(x.length, 1, 'one group for k:x');
   t.same(
     x.flatMap((g) => g.states[0] as number[]),
     [1, 2],
@@ -182,7 +181,6 @@ t.test('groupByKey: a series trimmed while a downstream batch holds it stays one
 // their Series objects, whose one-entry cache (lastOwner/lastGroup) the two stages' open batches
 // keep taking from each other: each value then opens a new group.
 t.test('groupByKey: one groupByKey piped to two window stages — each keeps one group per series', async (t) => {
-  const todo = 'bug: Series.lastOwner cache shared by two window stages';
   const keyed = groupByKey();
   const a = keyed.pipe(batchByCount(4));
   const b = keyed.pipe(batchByCount(4));
@@ -193,8 +191,8 @@ t.test('groupByKey: one groupByKey piped to two window stages — each keeps one
   for (const v of [1, 2, 3, 4]) keyed.write({ value: v, tags: { k: 'x' } });
   keyed.end();
   await Promise.all([a, b].map((s) => new Promise((r) => s.on('end', r))));
-  t.same(outA.map(groupValues), [[['k:x', [1, 2, 3, 4]]]], { todo });
-  t.same(outB.map(groupValues), [[['k:x', [1, 2, 3, 4]]]], { todo });
+  t.same(outA.map(groupValues), [[['k:x', [1, 2, 3, 4]]]]);
+  t.same(outB.map(groupValues), [[['k:x', [1, 2, 3, 4]]]]);
   t.same(
     [...outA, ...outB].map((w) => w.count),
     [4, 4],
