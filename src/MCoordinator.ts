@@ -28,6 +28,9 @@ export type {
   MCoordinatorOptions,
 } from './MCoordinatorOptions.js';
 
+/** A sink's stall timeout when neither the coordinator, `addMSink` nor the sink says otherwise. */
+const DEFAULT_STALL_TIMEOUT_MS = 60_000;
+
 /** The code of the warning about windows shorter than a sink's time resolution. */
 const WINDOW_BELOW_RESOLUTION = 'METRIX_WINDOW_BELOW_RESOLUTION';
 
@@ -131,7 +134,8 @@ export class MCoordinator extends Writable {
   readonly #sinks: ObjectWritable[] = [];
   readonly #defaultRateLimitMs: number;
   readonly #queueSize: number;
-  readonly #stallTimeoutMs: number;
+  /** The explicit coordinator-wide stall timeout; `undefined`: each sink's own, else 60 s. */
+  readonly #stallTimeoutMs: number | undefined;
   readonly #dropUnknown: boolean;
   readonly #template: MCoordinatorOnUnknown | undefined;
   readonly #maxStreams: number;
@@ -166,7 +170,7 @@ export class MCoordinator extends Writable {
       onUnknown = 'error',
       onInvalid = 'error',
       maxStreams = Number.POSITIVE_INFINITY,
-      stallTimeoutMs = 60_000,
+      stallTimeoutMs,
       defaultTags,
       prefix = '',
     } = options;
@@ -206,7 +210,8 @@ export class MCoordinator extends Writable {
     }
     const limits = parseRateLimit(rateLimit, msinks.length);
     this.#queueSize = positiveInteger(sinkQueueSize, 'MCoordinator({ sinkQueueSize })');
-    this.#stallTimeoutMs = stallTimeout(stallTimeoutMs, 'MCoordinator({ stallTimeoutMs })');
+    this.#stallTimeoutMs =
+      stallTimeoutMs === undefined ? undefined : stallTimeout(stallTimeoutMs, 'MCoordinator({ stallTimeoutMs })');
     this.#maxStreams =
       maxStreams === Number.POSITIVE_INFINITY
         ? maxStreams
@@ -678,11 +683,12 @@ export class MCoordinator extends Writable {
     for (const lane of this.#lanes) this.#checkResolution(mstream, lane);
   }
 
-  #attachSink(sink: ObjectWritable, limitMs: number, stallMs: number): void {
+  #attachSink(sink: ObjectWritable, limitMs: number, stallMs: number | undefined): void {
+    const stallTimeoutMs = stallMs ?? ownStallTimeout(sink) ?? DEFAULT_STALL_TIMEOUT_MS;
     const lane = new SinkLane(
       sink,
       this.#lanes.length,
-      { rateLimitMs: limitMs, capacity: this.#queueSize, stallTimeoutMs: stallMs },
+      { rateLimitMs: limitMs, capacity: this.#queueSize, stallTimeoutMs },
       this.#hooks,
     );
     this.#sinks.push(sink);
@@ -801,6 +807,12 @@ function isDetached(state: MSinkState): boolean {
 
 function sameSinkTwice(): MetrixError {
   return new MetrixError(ErrorCode.INVALID_SINK, 'the same sink was given twice; it would receive every element twice');
+}
+
+/** The stall timeout a sink declares for itself (an MSink's `stallTimeoutMs` getter), if any. */
+function ownStallTimeout(sink: ObjectWritable): number | undefined {
+  const ms = (sink as { stallTimeoutMs?: unknown }).stallTimeoutMs;
+  return typeof ms === 'number' && ms > 0 ? ms : undefined;
 }
 
 /** Validates a stall timeout: a positive number of ms, or `Infinity`. */

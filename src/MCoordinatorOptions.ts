@@ -40,10 +40,13 @@ export interface MCoordinatorOptions {
   /**
    * Longest time, in ms, a sink may owe an answer (a write not called back, a `'drain'` or its
    * `'finish'`) without any sign of life before it is detached and reported as
-   * `ERR_METRIX_SINK_STALLED` (default 60 000; `Infinity`: never). A sign of life is a write
-   * callback, a `'drain'` or a `'retry'` event, so a network sink retrying an outage is not
-   * stalled. Keep it above a healthy sink's longest silence (a network sink's `timeoutMs` and
-   * `retry.maxDelayMs`). Also per sink, in `addMSink`.
+   * `ERR_METRIX_SINK_STALLED` (`Infinity`: never). A sign of life is a write callback, a
+   * `'drain'` or a `'retry'` event, so a network sink retrying an outage is not stalled. Keep it
+   * above a healthy sink's longest silence (a network sink's `timeoutMs` and `retry.maxDelayMs`).
+   * Given here, it applies to every sink; per sink, `addMSink({ stallTimeoutMs })` wins. Not
+   * given: each sink's own `stallTimeoutMs` (an {@link MSink} getter: `Infinity` for
+   * MSinkPrinter and MSinkNDJSON, which wait for their reader; twice `timeoutMs` +
+   * `retry.maxDelayMs`, at least 60 s, for the network sinks), else 60 000.
    */
   stallTimeoutMs?: number;
   /**

@@ -10,6 +10,7 @@ import { MElement } from '../src/MElement.js';
 import { ErrorCode, MetrixError } from '../src/MetrixError.js';
 import { MStream } from '../src/MStream.js';
 import { MSink } from '../src/sinks/MSink.js';
+import { MSinkNDJSON } from '../src/sinks/MSinkNDJSON.js';
 import { MSinkNetwork } from '../src/sinks/MSinkNetwork.js';
 import { installClock, T0 } from './helpers/clock.js';
 
@@ -1238,4 +1239,75 @@ t.test('MCoordinator: a database that goes away and comes back — retrying is n
   t.equal(s?.state, 'finished');
   t.equal(s?.out, 30);
   t.equal(good.received.length, 30);
+});
+
+t.test(
+  "MCoordinator: each sink's own stall timeout applies unless the coordinator or addMSink gives one",
+  async (t) => {
+    const clock = installClock(t);
+    /** A text target whose reader is paused: it accepts bytes and acknowledges none. */
+    const paused = () => {
+      const held: (() => void)[] = [];
+      const w = new NodeWritable({
+        highWaterMark: 1,
+        write(_chunk, _enc, cb) {
+          held.push(cb);
+        },
+      });
+      return { w, held };
+    };
+    const a = paused();
+    const b = paused();
+    const c = paused();
+    const hung = new Hang();
+    const mc = new MCoordinator({ mstreams: [new MStream('a', { agg: count, batchSize: 1 })] });
+    mc.on('sinkError', () => {});
+    mc.addMSink(new MSinkNDJSON(a.w)); // its own: Infinity, its reader sets the pace
+    mc.addMSink(hung); // none of its own: 60 s
+    mc.addMSink(new MSinkNDJSON(b.w), { stallTimeoutMs: 1000 }); // addMSink wins
+    for (let i = 0; i < 3; i++) mc.send('a', i);
+    await clock.tickAsync(1000);
+    t.same(
+      mc.stats().sinks.map((s) => s.state),
+      ['open', 'open', 'stalled'],
+    );
+    await clock.tickAsync(59_000);
+    t.same(
+      mc.stats().sinks.map((s) => s.state),
+      ['open', 'stalled', 'stalled'],
+      'the sink without a timeout of its own: the 60 s default',
+    );
+    await clock.tickAsync(10 * 60_000);
+    t.equal(mc.stats().sinks[0]?.state, 'open', 'a printer or NDJSON sink waits for its reader as long as it takes');
+    const closing = watch(mc.close());
+    for (let i = 0; i < 50 && !closing.settled; i++) {
+      for (const cb of a.held.splice(0)) cb();
+      await turn();
+    }
+    t.ok(closing.settled);
+    t.equal(mc.stats().sinks[0]?.state, 'finished');
+    t.equal(mc.stats().sinks[0]?.out, 3, 'and received everything');
+
+    const strict = new MCoordinator({
+      mstreams: [new MStream('a', { agg: count, batchSize: 1 })],
+      msinks: [new MSinkNDJSON(c.w)],
+      stallTimeoutMs: 500,
+    });
+    strict.on('sinkError', () => {});
+    strict.send('a', 1);
+    await clock.tickAsync(500);
+    t.equal(strict.stats().sinks[0]?.state, 'stalled', "an explicit coordinator option overrides the sink's own");
+    await strict.close().catch(() => {});
+  },
+);
+
+t.test('MSinkNetwork: its own stall timeout is twice its longest healthy silence, at least 60 s', async (t) => {
+  class Net extends MSinkNetwork {
+    protected format(): string {
+      return '';
+    }
+    protected async sendBatch(): Promise<void> {}
+  }
+  t.equal(new Net('n', {}).stallTimeoutMs, 60_000, 'defaults: 2 × (10 s + 10 s) < 60 s');
+  t.equal(new Net('n', { timeoutMs: 50_000, retry: { maxDelayMs: 20_000 } }).stallTimeoutMs, 140_000);
 });

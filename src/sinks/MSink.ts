@@ -43,6 +43,18 @@ export abstract class MSink extends Writable {
   }
 
   /**
+   * How long, in ms, this sink may owe a coordinator an answer without a sign of life before the
+   * coordinator takes it for hung (see `MCoordinatorOptions.stallTimeoutMs`). `undefined`
+   * (default): the coordinator's default, 60 s. Sinks whose pace is legitimately slower override
+   * it: a local output waits for its reader ({@link MSinkPrinter}, {@link MSinkNDJSON}:
+   * `Infinity`), a network sink for its own timeouts. An explicit `stallTimeoutMs` given to the
+   * coordinator, or to `addMSink`, takes precedence.
+   */
+  get stallTimeoutMs(): number | undefined {
+    return undefined;
+  }
+
+  /**
    * Elements this sink acknowledged (their write called back) but has not delivered to where it
    * sends them: held in a batch now, or lost when it failed or was destroyed. `0` for a sink that
    * is done with an element once `handle()` settles; {@link MSinkNetwork} overrides it. A

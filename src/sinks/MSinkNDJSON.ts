@@ -61,6 +61,11 @@ export class MSinkNDJSON extends MSink {
     return this.#out.write(`${JSON.stringify(element)}\n`);
   }
 
+  /** `Infinity`: the sink waits for its writable's reader (a pipe, a socket); that is not a hang. */
+  override get stallTimeoutMs(): number {
+    return Number.POSITIVE_INFINITY;
+  }
+
   protected override finalize(): Promise<void> {
     return this.#out.end();
   }

@@ -86,6 +86,7 @@ export interface MSinkNetworkOptions extends MSinkOptions {
 export abstract class MSinkNetwork extends MSink {
   /** Longest silence of one attempt, in ms (the `timeoutMs` option). */
   protected readonly timeoutMs: number;
+  readonly #stallTimeoutMs: number;
   readonly #batcher: Batcher;
 
   /**
@@ -117,11 +118,15 @@ export abstract class MSinkNetwork extends MSink {
       });
     }
     this.timeoutMs = timeoutMs;
+    const policy = retryPolicy(retry, what);
+    // The longest healthy silence: an attempt that times out, then a backoff, and only then the
+    // next 'retry' event (a sign of life to a coordinator). Twice that, and never under 60 s.
+    this.#stallTimeoutMs = Math.max(60_000, 2 * (timeoutMs + policy.maxDelayMs));
     this.#batcher = new Batcher({
       batchSize,
       flushIntervalMs,
       maxInFlight,
-      retry: retryPolicy(retry, what),
+      retry: policy,
       onRejected,
       what,
       send: (items, signal) => this.sendBatch(items, signal),
@@ -149,6 +154,15 @@ export abstract class MSinkNetwork extends MSink {
   /** Batches being sent or waiting for a retry. */
   get inFlightCount(): number {
     return this.#batcher.inFlight;
+  }
+
+  /**
+   * A coordinator's default stall timeout for this sink: twice its longest healthy silence
+   * (`timeoutMs` + `retry.maxDelayMs`), at least 60 s, so that a slow but working backend is
+   * never taken for hung.
+   */
+  override get stallTimeoutMs(): number {
+    return this.#stallTimeoutMs;
   }
 
   /**

@@ -50,6 +50,11 @@ export class MSinkPrinter extends MSink {
     return this.#out.write(`${element.toString()}\n`);
   }
 
+  /** `Infinity`: a printer waits for its reader (a paused pager, say); that is not a hang. */
+  override get stallTimeoutMs(): number {
+    return Number.POSITIVE_INFINITY;
+  }
+
   protected override finalize(): void {
     this.#out.release();
   }
