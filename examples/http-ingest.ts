@@ -101,7 +101,7 @@ async function demo(): Promise<void> {
   // The 1-second window closes on its own; a scraper polling /metrics then sees the aggregates.
   let metrics = '';
   const deadline = Date.now() + 5000;
-  while (!metrics.includes('latency_ms_max') && Date.now() < deadline) {
+  while (!metrics.includes('latency_milliseconds_max') && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 100));
     metrics = await (await fetch(`${server.url}/metrics`)).text();
   }

@@ -4,7 +4,8 @@ import { describe } from '../internal/describe.js';
 import type { MElement } from '../MElement.js';
 import { ErrorCode, MetrixError } from '../MetrixError.js';
 import { MSink, type MSinkOptions } from './MSink.js';
-import { formatValue, prometheusLabels, prometheusName, wholeMs } from './transport/lineProtocols.js';
+import { prometheusFamilyName } from './prometheusFamilyName.js';
+import { formatValue, prometheusLabels, wholeMs } from './transport/lineProtocols.js';
 import { tcpPort } from './transport/targetUrl.js';
 
 /** Options of {@link MSinkPrometheus}. */
@@ -23,8 +24,19 @@ export interface MSinkPrometheusOptions extends MSinkOptions {
    * 300 000, five minutes). `Infinity` keeps every series.
    */
   expireAfterMs?: number;
-  /** Whether each sample carries its element's timestamp (default `true`). */
+  /**
+   * Whether each sample carries its element's timestamp (default `false`: Prometheus
+   * discourages them — a scraper stamps samples with the scrape's time, and marks series stale
+   * when they disappear only for samples without one).
+   */
   timestamps?: boolean;
+  /**
+   * Expose aggregates named `<stream>.count` and `<stream>.sum` as cumulative **counters**
+   * (`<stream>_total`, `<stream>_sum_total`) that add up every window's value, instead of
+   * gauges of each window's value (default `false`). A negative sum cannot be added to a
+   * counter: it fails the sink with `ERR_METRIX_INVALID_VALUE`.
+   */
+  cumulative?: boolean;
   /**
    * The scraper's interval, in ms, when known. A scraper reads only each series' latest value,
    * so windows shorter than its interval lose values: with this set, the sink reports it as its
@@ -41,6 +53,13 @@ export interface MSinkPrometheusAddress {
   url: string;
 }
 
+interface Family {
+  type: 'gauge' | 'counter';
+  /** The HELP line's text, escaped; from the first element name that made the family. */
+  help: string;
+  samples: Map<string, Sample>;
+}
+
 interface Sample {
   labels: string;
   value: number;
@@ -53,18 +72,33 @@ const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /**
  * Serves aggregated elements in Prometheus' text exposition format for a scraper to pull: each
- * series' latest aggregated value, as a gauge, with its timestamp.
+ * series' latest aggregated value, as a gauge (or, with `cumulative`, counts and sums as
+ * counters), every family with its `# HELP` and `# TYPE` lines.
  *
- * A series is a metric name plus a label set. Names are sanitised to `[a-zA-Z_:][a-zA-Z0-9_:]*`
- * (`latency.p99` → `latency_p99`), label names to `[a-zA-Z_][a-zA-Z0-9_]*` without a leading
+ * A series is a metric name plus a label set. Names are made such that `promtool check metrics`
+ * finds nothing to report (see below), label names `[a-zA-Z_][a-zA-Z0-9_]*` without a leading
  * `__`, every other character becoming `_` and a leading digit getting a `_` in front; label
  * values are kept whole, with `\`, `"` and newlines escaped. Elements whose names and tags
  * sanitise to the same series share it. For each series the sink keeps the value with the latest
  * element time (a late, older element does not replace it: a scraper would reject a sample
  * older than the one it has). A series that received nothing for `expireAfterMs` disappears.
  *
- * Timestamp precision: **milliseconds**. What a scraper stores is one sample per scrape, so
- * windows shorter than the scrape interval lose all but the last value of each interval.
+ * Names: characters outside `[a-zA-Z0-9_]` (also `:`) become `_`, camelCase becomes snake_case,
+ * abbreviated units are spelled out (`latency_ms` → `latency_milliseconds`), a metric type's
+ * name as a word is dropped, and a gauge ending in `_total`, `_count`, `_sum` or `_bucket` gets
+ * `_per_window` (`requests.count` → `requests_count_per_window`). promtool still reports a
+ * unit that is not a base unit (`milliseconds`: "use base unit seconds"): measure in seconds
+ * and bytes for a clean page.
+ *
+ * Counters (`cumulative: true`): `requests.count` → `requests_total`, `bytes.sum` →
+ * `bytes_sum_total`, each the sum of every window's value so far for its label set (late
+ * elements included). An expired counter that comes back starts from 0 again, which Prometheus
+ * reads as a counter reset.
+ *
+ * Timestamps are off by default (Prometheus discourages them); with `timestamps: true` each
+ * sample carries its element's time in **milliseconds**. What a scraper stores is one sample per
+ * scrape, so windows shorter than the scrape interval lose all but the last value of each
+ * interval.
  *
  * Serving: with `port` the sink runs its own server on `host:port` and answers `GET`/`HEAD` on
  * `path` (404 elsewhere, 405 for other methods). Without it, mount {@link MSinkPrometheus.handler}
@@ -79,8 +113,9 @@ const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
  * const latency = new MStream('latency', { agg: mean, windowSize: 15 });
  * latency.pipe(sink);
  * latency.send(12, { tags: { route: '/home' } });
+ * // # HELP latency_mean metrix-stream aggregate latency.mean
  * // # TYPE latency_mean gauge
- * // latency_mean{route="/home"} 12 1700000015000
+ * // latency_mean{route="/home"} 12
  * ```
  * @example Mounted on an existing server
  * ```ts
@@ -92,15 +127,19 @@ const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
  *   res.end('hello');
  * }).listen(8080, '127.0.0.1');
  * ```
- * @throws {@link MetrixError} `ERR_METRIX_INVALID_ARGUMENT` for an invalid option. A server that
+ * @throws {@link MetrixError} `ERR_METRIX_INVALID_ARGUMENT` for an invalid option. With
+ * `cumulative`, a negative `.sum` fails the sink with `ERR_METRIX_INVALID_VALUE`. A server that
  * cannot listen (port in use) fails the sink with the server's error (`'error'`), and
  * {@link MSinkPrometheus.ready} rejects with it.
- * @see {@link MSinkOpenTSDB}, {@link MSinkGraphite}, {@link MSinkInflux} for the push protocols.
+ * @see {@link MSinkOpenTSDB}, {@link MSinkGraphite}, {@link MSinkInflux} for the push protocols;
+ * {@link MSinkPromClient} and {@link MSinkOpenTelemetry} to join a registry or meter you have.
+ * @category Sinks
  */
 export class MSinkPrometheus extends MSink {
-  readonly #families = new Map<string, Map<string, Sample>>();
+  readonly #families = new Map<string, Family>();
   readonly #expireAfterMs: number;
   readonly #timestamps: boolean;
+  readonly #cumulative: boolean;
   readonly #scrapeIntervalMs: number | undefined;
   readonly #path: string;
   readonly #server: http.Server | undefined;
@@ -118,7 +157,8 @@ export class MSinkPrometheus extends MSink {
       host = '127.0.0.1',
       path = '/metrics',
       expireAfterMs = 300_000,
-      timestamps = true,
+      timestamps = false,
+      cumulative = false,
       scrapeIntervalMs,
     } = options;
     if (port !== undefined) tcpPort(port, 'MSinkPrometheus: port');
@@ -136,6 +176,8 @@ export class MSinkPrometheus extends MSink {
     }
     if (typeof timestamps !== 'boolean')
       throw invalid(`timestamps must be a boolean, got ${describe(timestamps)}`, timestamps);
+    if (typeof cumulative !== 'boolean')
+      throw invalid(`cumulative must be a boolean, got ${describe(cumulative)}`, cumulative);
     if (
       scrapeIntervalMs !== undefined &&
       (typeof scrapeIntervalMs !== 'number' || !Number.isFinite(scrapeIntervalMs) || scrapeIntervalMs <= 0)
@@ -148,6 +190,7 @@ export class MSinkPrometheus extends MSink {
     super(options);
     this.#expireAfterMs = expireAfterMs;
     this.#timestamps = timestamps;
+    this.#cumulative = cumulative;
     this.#scrapeIntervalMs = scrapeIntervalMs;
     this.#path = path;
     if (port !== undefined) {
@@ -182,7 +225,7 @@ export class MSinkPrometheus extends MSink {
   /** Number of series currently exposed (expired ones included until the next scrape or write). */
   get seriesCount(): number {
     let n = 0;
-    for (const family of this.#families.values()) n += family.size;
+    for (const family of this.#families.values()) n += family.samples.size;
     return n;
   }
 
@@ -199,17 +242,20 @@ export class MSinkPrometheus extends MSink {
   }
 
   /**
-   * The exposition: `# TYPE <name> gauge`, then one line per series of that name, for every name,
-   * sorted by name and then by labels. Expired series are removed first. `''` when empty.
+   * The exposition: `# HELP <name> …` and `# TYPE <name> gauge` (or `counter`), then one line per
+   * series of that name, for every name, sorted by name and then by labels. Expired series are
+   * removed first. `''` when empty.
    */
   exposition(): string {
     this.#sweep(Date.now());
     const names = [...this.#families.keys()].sort();
     let out = '';
     for (const name of names) {
-      const family = this.#families.get(name) as Map<string, Sample>;
-      out += `# TYPE ${name} gauge\n`;
-      const samples = [...family.values()].sort((a, b) => (a.labels < b.labels ? -1 : a.labels > b.labels ? 1 : 0));
+      const family = this.#families.get(name) as Family;
+      out += `# HELP ${name} ${family.help}\n# TYPE ${name} ${family.type}\n`;
+      const samples = [...family.samples.values()].sort((a, b) =>
+        a.labels < b.labels ? -1 : a.labels > b.labels ? 1 : 0,
+      );
       for (const s of samples) {
         out += `${name}${s.labels} ${formatValue(s.value)}${this.#timestamps ? ` ${wholeMs(s.time)}` : ''}\n`;
       }
@@ -234,16 +280,39 @@ export class MSinkPrometheus extends MSink {
 
   protected handle(element: MElement): void {
     const now = Date.now();
-    const name = prometheusName(element.name);
+    const counted = this.#cumulative ? /\.(count|sum)$/.exec(element.name) : null;
+    const type = counted === null ? 'gauge' : 'counter';
+    // `x.count` counts events: its counter is `x_total`; `x.sum` keeps its word: `x_sum_total`.
+    const base = counted?.[1] === 'count' ? element.name.slice(0, -'.count'.length) : element.name;
+    const name = prometheusFamilyName(base, type);
     let family = this.#families.get(name);
     if (family === undefined) {
-      family = new Map();
+      const help =
+        type === 'counter'
+          ? `metrix-stream: the total of ${element.name} over every window`
+          : `metrix-stream aggregate ${element.name}`;
+      family = { type, help: helpText(help), samples: new Map() };
       this.#families.set(name, family);
     }
     const labels = prometheusLabels(element.tags);
-    const current = family.get(labels);
-    if (current === undefined) {
-      family.set(labels, { labels, value: element.value, time: element.time, seenAt: now });
+    const current = family.samples.get(labels);
+    if (type === 'counter') {
+      if (element.value < 0) {
+        throw new MetrixError(
+          ErrorCode.INVALID_VALUE,
+          `MSinkPrometheus({ cumulative: true }): the counter ${name} cannot decrease, got ${element.name} = ${element.value}`,
+          { input: element },
+        );
+      }
+      if (current === undefined) {
+        family.samples.set(labels, { labels, value: element.value, time: element.time, seenAt: now });
+      } else {
+        current.value += element.value;
+        current.time = Math.max(current.time, element.time);
+        current.seenAt = now;
+      }
+    } else if (current === undefined) {
+      family.samples.set(labels, { labels, value: element.value, time: element.time, seenAt: now });
     } else if (element.time >= current.time) {
       current.value = element.value;
       current.time = element.time;
@@ -283,12 +352,17 @@ export class MSinkPrometheus extends MSink {
     this.#lastSweep = now;
     if (this.#expireAfterMs === Number.POSITIVE_INFINITY) return;
     for (const [name, family] of this.#families) {
-      for (const [labels, sample] of family) {
-        if (now - sample.seenAt > this.#expireAfterMs) family.delete(labels);
+      for (const [labels, sample] of family.samples) {
+        if (now - sample.seenAt > this.#expireAfterMs) family.samples.delete(labels);
       }
-      if (family.size === 0) this.#families.delete(name);
+      if (family.samples.size === 0) this.#families.delete(name);
     }
   }
+}
+
+/** HELP text escaped as the text format requires: `\` and newline. */
+function helpText(s: string): string {
+  return s.replace(/[\\\n]/g, (c) => (c === '\\' ? '\\\\' : '\\n'));
 }
 
 function invalid(message: string, input: unknown): MetrixError {

@@ -27,8 +27,9 @@ t.test('examples/http-ingest: POSTed NDJSON reaches the coordinator and /metrics
   await server.close();
   t.equal(server.coordinator.unknownCount, 1, 'the unknown metric was dropped, not fatal');
   const metrics = server.prometheus.exposition();
-  t.match(metrics, /^requests_count\{route="\/a"\} 2 \d+$/m);
-  t.match(metrics, /^requests_count\{route="\/b"\} 1 \d+$/m);
-  t.match(metrics, /^latency_ms_mean\{route="\/a"\} 20 \d+$/m);
-  t.match(metrics, /^latency_ms_max\{route="\/a"\} 30 \d+$/m);
+  // MSinkPrometheus's names pass promtool's lint: `_count` on a gauge and `ms` are renamed.
+  t.match(metrics, /^requests_count_per_window\{route="\/a"\} 2$/m);
+  t.match(metrics, /^requests_count_per_window\{route="\/b"\} 1$/m);
+  t.match(metrics, /^latency_milliseconds_mean\{route="\/a"\} 20$/m);
+  t.match(metrics, /^latency_milliseconds_max\{route="\/a"\} 30$/m);
 });

@@ -1,3 +1,4 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,6 +26,8 @@ async function get(url: string, method = 'GET'): Promise<{ status: number; type:
   return { status: res.status, type: res.headers.get('content-type'), body: await res.text() };
 }
 
+const HELP_M = '# HELP m metrix-stream aggregate m\n# TYPE m gauge\n';
+
 /** Writes elements and waits until the sink has handled them. */
 async function feed(sink: MSinkPrometheus, elements: MElement[]): Promise<void> {
   for (const e of elements) sink.write(e);
@@ -44,6 +47,7 @@ t.test('MSinkPrometheus: invalid options throw ERR_METRIX_INVALID_ARGUMENT', asy
     { expireAfterMs: 0 },
     { expireAfterMs: Number.NaN },
     { timestamps: 'yes' },
+    { cumulative: 1 },
     { scrapeIntervalMs: 0 },
     { highWaterMark: -1 },
   ];
@@ -57,7 +61,7 @@ t.test('MSinkPrometheus: invalid options throw ERR_METRIX_INVALID_ARGUMENT', asy
 });
 
 t.test('MSinkPrometheus: the exposition: gauges, sanitised names and labels, escaped values, timestamps', async (t) => {
-  const sink = new MSinkPrometheus();
+  const sink = new MSinkPrometheus({ timestamps: true });
   await feed(sink, [
     el('latency.p99', 12.5, { 'route name': '/a "b"\\c\nd', region: 'eu' }, 1_700_000_000_123.9),
     el('latency.p99', 3, {}, 1_700_000_000_000),
@@ -66,8 +70,10 @@ t.test('MSinkPrometheus: the exposition: gauges, sanitised names and labels, esc
   t.equal(
     sink.exposition(),
     [
+      '# HELP _9_lives metrix-stream aggregate 9 lives',
       '# TYPE _9_lives gauge',
       '_9_lives{_name__="x"} 1 1700000000000',
+      '# HELP latency_p99 metrix-stream aggregate latency.p99',
       '# TYPE latency_p99 gauge',
       'latency_p99 3 1700000000000',
       'latency_p99{region="eu",route_name="/a \\"b\\"\\\\c\\nd"} 12.5 1700000000123',
@@ -79,27 +85,34 @@ t.test('MSinkPrometheus: the exposition: gauges, sanitised names and labels, esc
 });
 
 t.test('MSinkPrometheus: each series keeps the value with the latest time; a late older one is ignored', async (t) => {
-  const sink = new MSinkPrometheus();
+  const sink = new MSinkPrometheus({ timestamps: true });
   await feed(sink, [el('m', 1, { a: 'x' }, 2000), el('m', 2, { a: 'x' }, 3000), el('m', 9, { a: 'x' }, 1000)]);
-  t.equal(sink.exposition(), '# TYPE m gauge\nm{a="x"} 2 3000\n');
+  t.equal(sink.exposition(), `${HELP_M}m{a="x"} 2 3000\n`);
   await feed(sink, [el('m', 4, { a: 'x' }, 3000)]);
-  t.equal(sink.exposition(), '# TYPE m gauge\nm{a="x"} 4 3000\n', 'the same time: the later write wins');
+  t.equal(sink.exposition(), `${HELP_M}m{a="x"} 4 3000\n`, 'the same time: the later write wins');
 });
 
-t.test('MSinkPrometheus: timestamps: false leaves them out', async (t) => {
-  const sink = new MSinkPrometheus({ timestamps: false });
+t.test('MSinkPrometheus: no timestamps by default (Prometheus discourages them)', async (t) => {
+  const sink = new MSinkPrometheus();
   await feed(sink, [el('m', 1, {}, 5000)]);
-  t.equal(sink.exposition(), '# TYPE m gauge\nm 1\n');
+  t.equal(sink.exposition(), `${HELP_M}m 1\n`);
+  const explicit = new MSinkPrometheus({ timestamps: false });
+  await feed(explicit, [el('m', 1, {}, 5000)]);
+  t.equal(explicit.exposition(), `${HELP_M}m 1\n`);
 });
 
 t.test('MSinkPrometheus: a series that stops reporting expires after expireAfterMs', async (t) => {
   const clock = installClock(t);
-  const sink = new MSinkPrometheus({ expireAfterMs: 60_000 });
+  const sink = new MSinkPrometheus({ expireAfterMs: 60_000, timestamps: true });
   await feed(sink, [el('a', 1, {}, 1), el('b', 1, {}, 1)]);
   await clock.tickAsync(30_000);
   await feed(sink, [el('b', 2, {}, 2)]);
   await clock.tickAsync(30_001);
-  t.equal(sink.exposition(), '# TYPE b gauge\nb 2 2\n', 'a expired, b was refreshed');
+  t.equal(
+    sink.exposition(),
+    '# HELP b metrix-stream aggregate b\n# TYPE b gauge\nb 2 2\n',
+    'a expired, b was refreshed',
+  );
   t.equal(sink.seriesCount, 1);
   await clock.tickAsync(60_001);
   t.equal(sink.exposition(), '');
@@ -117,7 +130,7 @@ t.test('MSinkPrometheus: expired series are swept on the write path too, without
 });
 
 t.test('MSinkPrometheus: its own server answers GET and HEAD on path, 404 elsewhere, 405 otherwise', async (t) => {
-  const sink = new MSinkPrometheus({ port: 0, path: '/m' });
+  const sink = new MSinkPrometheus({ port: 0, path: '/m', timestamps: true });
   const { url, host, port } = await sink.ready();
   t.equal(host, '127.0.0.1');
   t.equal(url, `http://127.0.0.1:${port}/m`);
@@ -125,7 +138,10 @@ t.test('MSinkPrometheus: its own server answers GET and HEAD on path, 404 elsewh
   const ok = await get(url);
   t.equal(ok.status, 200);
   t.equal(ok.type, 'text/plain; version=0.0.4; charset=utf-8');
-  t.equal(ok.body, '# TYPE up_ish gauge\nup_ish{job="x"} 1 1700000000000\n');
+  t.equal(
+    ok.body,
+    '# HELP up_ish metrix-stream aggregate up.ish\n# TYPE up_ish gauge\nup_ish{job="x"} 1 1700000000000\n',
+  );
   t.equal((await get(`${url}?x=1`)).status, 200, 'a query string is fine');
   t.same(await get(url, 'HEAD'), { status: 200, type: ok.type, body: '' });
   t.equal((await get(url, 'POST')).status, 405);
@@ -149,7 +165,7 @@ t.test('MSinkPrometheus: handler mounts on an existing http.Server route', async
     server.close();
   });
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  t.equal((await get(`${base}/internal/metrics`)).body, '# TYPE m gauge\nm 7 1000\n');
+  t.equal((await get(`${base}/internal/metrics`)).body, `${HELP_M}m 7\n`);
   t.equal((await get(`${base}/`)).body, 'app');
   await t.rejects(sink.ready(), { code: ErrorCode.INVALID_ARGUMENT }, 'no server of its own');
 });
@@ -206,10 +222,10 @@ t.test(
 // ------------------------------------------------------------------ a real scraper
 
 const PROM_NAMES: Record<string, string> = {
-  'http requests.sum': 'http_requests_sum',
-  'http requests.count': 'http_requests_count',
-  'latency,ms.mean': 'latency_ms_mean',
-  'latency,ms.max': 'latency_ms_max',
+  'http requests.sum': 'http_requests_sum_per_window',
+  'http requests.count': 'http_requests_count_per_window',
+  'latency,ms.mean': 'latency_milliseconds_mean',
+  'latency,ms.max': 'latency_milliseconds_max',
   'temp=room.last': 'temp_room_last',
 };
 const PROM_LABELS: Array<Record<string, string>> = [
@@ -222,7 +238,7 @@ t.test(
   'MSinkPrometheus: VictoriaMetrics scrapes several streams and stores each series latest value',
   { skip },
   async (t) => {
-    const sink = new MSinkPrometheus({ port: 0 });
+    const sink = new MSinkPrometheus({ port: 0, timestamps: true });
     const { port } = await sink.ready();
     const vm = await startVm(t, {
       promscrapeConfig: [
@@ -294,5 +310,123 @@ t.test(
     t.same(mismatches, [], 'every series scraped with its latest value and timestamp');
     t.same(unexpected, [], 'no other series');
     await mc.close();
+  },
+);
+
+// ------------------------------------------------------------------ promtool and counters
+
+t.test('MSinkPrometheus: cumulative: counts and sums become _total counters adding up every window', async (t) => {
+  const sink = new MSinkPrometheus({ cumulative: true, timestamps: true });
+  await feed(sink, [
+    el('requests.count', 3, { route: '/a' }, 1000),
+    el('requests.count', 2, { route: '/a' }, 2000),
+    el('requests.count', 4, { route: '/a' }, 500), // late: still counted; the time stays the latest
+    el('bytes.sum', 10.5, {}, 1000),
+    el('bytes.sum', 0, {}, 2000),
+    el('requests.mean', 7, { route: '/a' }, 2000),
+  ]);
+  t.equal(
+    sink.exposition(),
+    [
+      '# HELP bytes_sum_total metrix-stream: the total of bytes.sum over every window',
+      '# TYPE bytes_sum_total counter',
+      'bytes_sum_total 10.5 2000',
+      '# HELP requests_mean metrix-stream aggregate requests.mean',
+      '# TYPE requests_mean gauge',
+      'requests_mean{route="/a"} 7 2000',
+      '# HELP requests_total metrix-stream: the total of requests.count over every window',
+      '# TYPE requests_total counter',
+      'requests_total{route="/a"} 9 2000',
+      '',
+    ].join('\n'),
+  );
+  const failed = once(sink, 'error');
+  sink.write(el('bytes.sum', -1, {}, 3000));
+  const [err] = (await failed) as [Error & { code?: string }];
+  t.equal(err.code, ErrorCode.INVALID_VALUE, 'a counter cannot decrease');
+});
+
+t.test('MSinkPrometheus: without cumulative, counts and sums are gauges named clear of _count/_sum', async (t) => {
+  const sink = new MSinkPrometheus();
+  await feed(sink, [el('requests.count', 3, {}, 1000), el('latencyMs.sum', 2, {}, 1000)]);
+  t.equal(
+    sink.exposition(),
+    [
+      '# HELP latency_milliseconds_sum_per_window metrix-stream aggregate latencyMs.sum',
+      '# TYPE latency_milliseconds_sum_per_window gauge',
+      'latency_milliseconds_sum_per_window 2',
+      '# HELP requests_count_per_window metrix-stream aggregate requests.count',
+      '# TYPE requests_count_per_window gauge',
+      'requests_count_per_window 3',
+      '',
+    ].join('\n'),
+  );
+});
+
+t.test('MSinkPrometheus: HELP text escapes backslash and newline', async (t) => {
+  const sink = new MSinkPrometheus();
+  await feed(sink, [el('x\\y\nz', 1, {}, 0)]);
+  t.match(sink.exposition(), /^# HELP x_y_z metrix-stream aggregate x\\\\y\\nz$/m);
+});
+
+/** `false` when promtool runs, else why the promtool tests skip (a failure under CI=true). */
+function promtoolSkip(): string | false {
+  if (spawnSync('promtool', ['--version']).error === undefined) return false;
+  const reason = 'promtool not installed: apt-get install -y --no-install-recommends prometheus';
+  if (process.env.CI === 'true') throw new Error(`${reason} (CI=true: required)`);
+  return reason;
+}
+
+/** Runs `promtool check metrics` on the text; resolves its exit code and output. */
+function promtoolCheck(text: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('promtool', ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => {
+      output += d;
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+    child.stdin.end(text);
+  });
+}
+
+t.test(
+  'MSinkPrometheus: promtool check metrics accepts the exposition without findings',
+  { skip: promtoolSkip() },
+  async (t) => {
+    for (const options of [{}, { cumulative: true, timestamps: true }]) {
+      const sink = new MSinkPrometheus(options);
+      await feed(sink, [
+        el('requests.count', 3, { route: '/a', 'host name': 'web "1"\n' }, 1_700_000_000_000),
+        el('requests.sum', 30, { route: '/a' }, 1_700_000_000_000),
+        el('requests.rate', 0.3, { route: '/a' }, 1_700_000_000_000),
+        el('latency_s.p99', 0.25, { route: '/b' }, 1_700_000_000_000),
+        el('responseSize:b.mean', 1200, {}, 1_700_000_000_000),
+        el('queue.gauge.last', 4, {}, 1_700_000_000_000),
+        el('hits_total.max', 9, {}, 1_700_000_000_000),
+        el('temp celsius.last', 21.5, { 'a.b': '1', '9x': '2' }, 1_700_000_000_000),
+        el('9 lives.count', 1, {}, 1_700_000_000_000),
+      ]);
+      const text = sink.exposition();
+      const { code, output } = await promtoolCheck(text);
+      t.equal(code, 0, `promtool exit 0 for ${JSON.stringify(options)}: ${output}\n${text}`);
+      t.equal(output.trim(), '', 'no findings');
+    }
+  },
+);
+
+t.test(
+  'MSinkPrometheus: a non-base unit is the one finding promtool keeps (documented)',
+  { skip: promtoolSkip() },
+  async (t) => {
+    const sink = new MSinkPrometheus();
+    await feed(sink, [el('latency_ms.mean', 12, {}, 0)]);
+    const { code, output } = await promtoolCheck(sink.exposition());
+    t.equal(code, 3);
+    t.match(output, /latency_milliseconds_mean use base unit "seconds" instead of "milliseconds"/);
   },
 );
