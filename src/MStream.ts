@@ -205,6 +205,8 @@ export class MStream extends Duplex {
   #invalidResults = 0;
   #windows = 0;
   #overflowReported = 0;
+  /** end() or destroy() was called: send() throws. */
+  #ended = false;
   /** A push() since the last send() or write() found the readable side full. */
   #full = false;
   /** send() returned false: emit 'drain' once the readable side is read from. */
@@ -519,7 +521,18 @@ export class MStream extends Duplex {
     }
   }
 
+  // send() reads its own flag rather than the `writableEnded` and `destroyed` getters: it runs
+  // once per value.
+  override end(cb?: () => void): this;
+  override end(chunk: unknown, cb?: () => void): this;
+  override end(chunk: unknown, encoding?: string, cb?: () => void): this;
+  override end(...args: unknown[]): this {
+    this.#ended = true;
+    return (super.end as (...a: unknown[]) => this)(...args);
+  }
+
   override _destroy(error: Error | null, callback: (error: Error | null) => void): void {
+    this.#ended = true;
     this.#windowing.destroy();
     this.#heldWrite = undefined;
     callback(error);

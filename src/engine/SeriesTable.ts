@@ -25,9 +25,6 @@ export interface SeriesTableOptions {
 /** The tag that marks the overflow series of a stream past its cardinality limit. */
 export const OVERFLOW_TAG = 'metrix.overflow';
 
-/** Frozen tag objects remembered by identity at most (strongly held, like TagsCache's inputs). */
-const MAX_FROZEN = 4096;
-
 /**
  * Resolves tags to {@link Series}: tags given by a caller are validated and merged over the
  * stream's default tags once per tag object (see TagsCache), then looked up by key in a map that
@@ -86,7 +83,8 @@ export class SeriesTable {
     const tags = this.#cache.normalize(input);
     const series = this.#lookup(knownKey(tags) ?? keyFromTags(tags), tags);
     // Not an overflow: that object's tag set may get a series of its own once there is room.
-    if (series !== this.#overflow && Object.isFrozen(input) && this.#frozen.size < MAX_FROZEN) {
+    // Bounded as the table is (strongly held, like TagsCache's inputs); trim() prunes it with it.
+    if (series !== this.#overflow && Object.isFrozen(input) && this.#frozen.size < this.#maxRetained) {
       this.#frozen.set(input, series);
     }
     return series;
