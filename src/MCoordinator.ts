@@ -1,12 +1,13 @@
 import { Writable } from 'readable-stream';
 import { CloseDeadline, closeOptions } from './internal/CloseDeadline.js';
 import { coordinatorDot } from './internal/coordinatorDot.js';
+import { coordinatorOptions, stallTimeout } from './internal/coordinatorOptions.js';
 import { describe } from './internal/describe.js';
-import { parseRateLimit, rateLimitMs } from './internal/parseRateLimit.js';
+import { rateLimitMs } from './internal/parseRateLimit.js';
 import { SinkLane, type SinkLaneHooks } from './internal/SinkLane.js';
 import { settled } from './internal/settled.js';
 import { sinkLabel } from './internal/sinkLabel.js';
-import { positiveInteger, streamOptions } from './internal/validate.js';
+import { streamOptions } from './internal/validate.js';
 import type {
   AddMSinkOptions,
   CloseOptions,
@@ -157,73 +158,17 @@ export class MCoordinator extends Writable {
 
   constructor(options: MCoordinatorOptions = {}) {
     super(streamOptions(options ?? undefined));
-    if (options === null || typeof options !== 'object') {
-      throw new MetrixError(ErrorCode.INVALID_ARGUMENT, 'MCoordinator(options): options must be an object', {
-        input: options,
-      });
-    }
-    const {
-      mstreams = [],
-      msinks = [],
-      rateLimit,
-      sinkQueueSize = 16,
-      onUnknown = 'error',
-      onInvalid = 'error',
-      maxStreams = Number.POSITIVE_INFINITY,
-      stallTimeoutMs,
-      defaultTags,
-      prefix = '',
-    } = options;
-    if (!Array.isArray(mstreams)) {
-      throw new MetrixError(ErrorCode.INVALID_ARGUMENT, 'MCoordinator({ mstreams }) must be an array of MStream', {
-        input: mstreams,
-      });
-    }
-    if (!Array.isArray(msinks)) {
-      throw new MetrixError(ErrorCode.INVALID_SINK, 'MCoordinator({ msinks }) must be an array of sinks', {
-        input: msinks,
-      });
-    }
-    const template = typeof onUnknown === 'object' && onUnknown !== null ? onUnknown : undefined;
-    if (
-      template !== undefined ? typeof template.create !== 'function' : onUnknown !== 'error' && onUnknown !== 'drop'
-    ) {
-      throw new MetrixError(
-        ErrorCode.INVALID_ARGUMENT,
-        "MCoordinator({ onUnknown }) must be 'error', 'drop' or { create(name) }",
-        { input: onUnknown },
-      );
-    }
-    if (onInvalid !== 'error' && onInvalid !== 'drop') {
-      throw new MetrixError(ErrorCode.INVALID_ARGUMENT, "MCoordinator({ onInvalid }) must be 'error' or 'drop'", {
-        input: onInvalid,
-      });
-    }
-    if (typeof prefix !== 'string') {
-      throw new MetrixError(
-        ErrorCode.INVALID_ARGUMENT,
-        `MCoordinator({ prefix }) must be a string, got ${describe(prefix)}`,
-        {
-          input: prefix,
-        },
-      );
-    }
-    const limits = parseRateLimit(rateLimit, msinks.length);
-    this.#queueSize = positiveInteger(sinkQueueSize, 'MCoordinator({ sinkQueueSize })');
-    this.#stallTimeoutMs =
-      stallTimeoutMs === undefined ? undefined : stallTimeout(stallTimeoutMs, 'MCoordinator({ stallTimeoutMs })');
-    this.#maxStreams =
-      maxStreams === Number.POSITIVE_INFINITY
-        ? maxStreams
-        : positiveInteger(maxStreams, 'MCoordinator({ maxStreams })');
-    this.#defaultRateLimitMs = limits.defaultMs;
-    this.#dropUnknown = onUnknown === 'drop';
-    this.#template = template;
-    this.#dropInvalid = onInvalid === 'drop';
-    this.#prefix = prefix;
-    // Validated and normalised once, through the element constructor's own rules.
-    const tags = defaultTags == null ? undefined : new MElement('defaultTags', 0, { tags: defaultTags, time: 0 }).tags;
-    this.#defaultTags = tags === undefined || Object.keys(tags).length === 0 ? undefined : tags;
+    const o = coordinatorOptions(options);
+    const { mstreams, msinks } = o;
+    this.#queueSize = o.queueSize;
+    this.#stallTimeoutMs = o.stallTimeoutMs;
+    this.#maxStreams = o.maxStreams;
+    this.#defaultRateLimitMs = o.rateLimits.defaultMs;
+    this.#dropUnknown = o.dropUnknown;
+    this.#template = o.template;
+    this.#dropInvalid = o.dropInvalid;
+    this.#prefix = o.prefix;
+    this.#defaultTags = o.defaultTags;
     // Validate everything before attaching listeners, so a throwing constructor leaves the
     // caller's streams and sinks untouched.
     const names = new Set<string>();
@@ -236,7 +181,7 @@ export class MCoordinator extends Writable {
     if (new Set(sinks).size !== sinks.length) throw sameSinkTwice();
     for (const mstream of mstreams) this.#attachMStream(mstream);
     sinks.forEach((sink, i) => {
-      this.#attachSink(sink, limits.perSink[i] as number, this.#stallTimeoutMs);
+      this.#attachSink(sink, o.rateLimits.perSink[i] as number, this.#stallTimeoutMs);
     });
   }
 
@@ -813,18 +758,4 @@ function sameSinkTwice(): MetrixError {
 function ownStallTimeout(sink: ObjectWritable): number | undefined {
   const ms = (sink as { stallTimeoutMs?: unknown }).stallTimeoutMs;
   return typeof ms === 'number' && ms > 0 ? ms : undefined;
-}
-
-/** Validates a stall timeout: a positive number of ms, or `Infinity`. */
-function stallTimeout(ms: unknown, what: string): number {
-  if (typeof ms !== 'number' || Number.isNaN(ms) || ms <= 0) {
-    throw new MetrixError(
-      ErrorCode.INVALID_ARGUMENT,
-      `${what} must be a positive number of ms or Infinity, got ${describe(ms)}`,
-      {
-        input: ms,
-      },
-    );
-  }
-  return ms;
 }
