@@ -40,8 +40,8 @@ export interface PartialMergerOptions extends DistributionOptions, EnsurePartial
   owned?: readonly number[];
   /**
    * How far, in ms of the partials' own time, a window waits for late partials (default 0): a
-   * window is emitted once a partial of a window ending `allowedDelayMs` after it reaches its
-   * partition. Make it cover the edges' skew: the spread of their clocks or input plus their
+   * window is emitted once a partial of a window starting `allowedDelayMs` or more after its end
+   * reaches its partition (with 0: the next window's first partial). Make it cover the edges' skew: the spread of their clocks or input plus their
    * publish delay.
    */
   allowedDelayMs?: number;
@@ -70,7 +70,8 @@ export interface PartialMergerStats extends Readonly<PartitionCounts> {
 /** Options of {@link PartialMerger.close}. */
 export interface PartialMergerCloseOptions {
   /**
-   * `true`: emit every open window first (the end of a job). `false` (default): hand the held
+   * `true`: merge everything the stream holds now, then emit every open window (the end of a
+   * job: close the edges first). `false` (default): hand the held
    * partials back to JetStream unacknowledged, for the process that takes these partitions over.
    */
   flush?: boolean;
@@ -86,7 +87,7 @@ const CONSUMER_NOT_FOUND = 10014;
  * - **Partitions.** Series are split into `partitions` by {@link partitionOf}; this process
  *   merges those in `owned`, each through its own durable JetStream consumer with explicit
  *   acknowledgements. Several processes owning disjoint sets scale the tier out.
- * - **Watermark.** Per partition, in the partials' own time: the latest window end seen there
+ * - **Watermark.** Per partition, in the partials' own time: the latest window start seen there
  *   minus `allowedDelayMs`. A window is emitted once the watermark reaches its end; a partial
  *   for a window already emitted is **late**: acknowledged, not merged, counted and reported by
  *   a `'late'` event (`ERR_METRIX_LATE_ELEMENT`). `idleMs` and `close({ flush: true })` emit
@@ -139,6 +140,8 @@ export class PartialMerger extends EventEmitter {
   /** Per partition, the tail of its serialized work (deliveries, flushes, take-overs). */
   readonly #chains = new Map<number, Promise<void>>();
   readonly #consuming = new Map<number, ConsumerMessages>();
+  /** Per partition, the deliveries of its current consumer processed so far. */
+  readonly #processed = new Map<number, number>();
   #js: JetStreamClient | undefined;
   #jsm: JetStreamManager | undefined;
   #idleTimer: NodeJS.Timeout | undefined;
@@ -266,6 +269,7 @@ export class PartialMerger extends EventEmitter {
    */
   async close({ flush = false }: PartialMergerCloseOptions = {}): Promise<void> {
     if (this.#closed) return;
+    if (flush && this.#failed === undefined) await this.#drain();
     this.#closed = true;
     clearInterval(this.#idleTimer);
     for (const messages of this.#consuming.values()) messages.stop();
@@ -278,6 +282,23 @@ export class PartialMerger extends EventEmitter {
     }
     if (this.#failed !== undefined) throw this.#failed;
     if (this.#options.endSink !== false) await this.#endSink();
+  }
+
+  /**
+   * Waits until every owned partition has merged everything its stream holds now: nothing
+   * pending on the server, and the last partial delivered has been processed.
+   */
+  async #drain(): Promise<void> {
+    const jsm = this.#jsm as JetStreamManager;
+    for (const p of this.#owned) {
+      for (;;) {
+        if (this.#failed !== undefined) return;
+        const info = await jsm.consumers.info(this.#dist.streamName, `${this.#durable}-p${p}`);
+        // Every delivery of the current consumer (its consumer sequence) has been processed.
+        if (info.num_pending === 0 && info.delivered.consumer_seq <= (this.#processed.get(p) ?? 0)) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
   }
 
   async #readProgress(p: number): Promise<number> {
@@ -327,6 +348,7 @@ export class PartialMerger extends EventEmitter {
     const consumer = await (this.#js as JetStreamClient).consumers.get(streamName, name);
     const messages = await consumer.consume({ max_messages: this.#maxMessages });
     this.#consuming.set(p, messages);
+    this.#processed.set(p, 0);
     this.#takeovers++;
     const part = this.#parts.get(p) as PartitionMerge<JsMsg>;
     (async () => {
@@ -334,6 +356,7 @@ export class PartialMerger extends EventEmitter {
         if (this.#consuming.get(p) !== messages) break;
         // Up to what the old consumer had delivered, a partial may have been handled already.
         await this.#serial(p, () => part.receive(msg, msg.redelivered || msg.seq <= delivered));
+        this.#processed.set(p, (this.#processed.get(p) ?? 0) + 1);
       }
     })().catch((err) => this.#fail(err));
   }

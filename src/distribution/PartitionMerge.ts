@@ -43,7 +43,7 @@ export interface PartitionCounts {
 
 /**
  * The merge of one partition: open windows by (stream, start), a watermark in the partials' own
- * time — the latest window end seen in this partition minus the allowed delay — and the
+ * time — the latest window start seen in this partition minus the allowed delay — and the
  * boundary up to which windows were emitted (`closedUpTo`, durable through `hooks.commit`).
  *
  * A window is emitted once the watermark reaches its end: its aggregates are handed to the sink,
@@ -73,7 +73,7 @@ export class PartitionMerge<M extends Delivery> {
   readonly #hooks: PartitionHooks;
   readonly #open = new Map<string, MergedWindow<M>>();
   #closedUpTo: number;
-  #maxEnd = Number.NEGATIVE_INFINITY;
+  #maxStart = Number.NEGATIVE_INFINITY;
 
   constructor(
     partition: number,
@@ -152,9 +152,11 @@ export class PartitionMerge<M extends Delivery> {
       if (window.count === 0) this.#open.delete(id);
       return this.#reject(msg, err as MetrixError);
     }
-    if (partial.end > this.#maxEnd) {
-      this.#maxEnd = partial.end;
-      await this.#closeUpTo(this.#maxEnd - this.#delayMs);
+    // A partial of a window starting at s says its source is past s: windows ending at or
+    // before s, less the allowed delay, are complete.
+    if (partial.start > this.#maxStart) {
+      this.#maxStart = partial.start;
+      await this.#closeUpTo(this.#maxStart - this.#delayMs);
     }
   }
 
