@@ -322,7 +322,7 @@ export class MStream extends Duplex {
    * `end()`/`close()` or `destroy()`.
    */
   send(value: number, options?: SendOptions): boolean {
-    if (this.writableEnded || this.destroyed) {
+    if (this.#ended) {
       throw new MetrixError(
         ErrorCode.CLOSED,
         `MStream("${this.name}") is closed; send() after close()/end()/destroy()`,
@@ -338,7 +338,8 @@ export class MStream extends Duplex {
       time = options.time;
       if (time !== undefined) checkTime(time, this.name);
     }
-    checkValue(value, this.name);
+    // `v - v` is 0 only for a finite number: the common case costs no call.
+    if (typeof value !== 'number' || value - value !== 0) checkValue(value, this.name);
     const table = this.#series;
     const series = tags == null ? table.defaultSeries : table.resolve(tags);
     // Writes queued ahead of this value go first: order is kept.
@@ -488,7 +489,8 @@ export class MStream extends Duplex {
       this.#invalid++;
       this.emit('invalid', err);
     }
-    if (this.destroyed) return;
+    // An aggregation of the user's threw while this value closed a window: destroyed already.
+    if (this.#ended && this.destroyed) return;
     // Backpressure: a write whose output filled the readable side is held until it is read
     // from. Only such a write: its push() cleared the readable's `reading` flag, so the next
     // read calls _read(), which releases it. A write that pushed nothing is acknowledged at once
