@@ -1,7 +1,7 @@
 import type { StateJSON, StateKind } from './Aggregator.js';
 import { StateReader } from './StateReader.js';
 
-/** Capacity of a values state's first buffer; it doubles from there. */
+/** Capacity of a values state's first buffer; it grows from there (see {@link grow}). */
 const INITIAL_CAPACITY = 8;
 
 /**
@@ -20,8 +20,8 @@ export class ValuesState {
 
 /**
  * The kind of {@link ValuesState}, id `'values'`: all the values, for aggregations that need them
- * all (the median, exact quantiles). Memory is 8 bytes per value (up to twice that while the
- * buffer is half full); for bounded memory use a sketch (`percentile(p, { sketch: true })`).
+ * all (the median, exact quantiles). Memory is 8 bytes per value (up to twice that for a small
+ * group, 25 % more for a large one); for bounded memory use a sketch (`percentile(p, { sketch: true })`).
  *
  * - `add` appends; it allocates only when the buffer is full (then doubles it).
  * - `merge(into, from)` appends `from`'s values to `into`'s.
@@ -101,10 +101,18 @@ export function sortedValues(state: ValuesState): Float64Array {
   return used;
 }
 
-/** Replaces `state`'s buffer by one of at least `needed` entries (doubling), keeping its values. */
+/**
+ * Buffers up to this many entries (512 KiB) double; larger ones grow by a quarter, so a large
+ * group holds at most 25 % more than its values (the memory target is 8 B a value + a constant),
+ * for a few more copies, still O(1) amortized per value.
+ */
+const DOUBLE_UP_TO = 65_536;
+
+/** Replaces `state`'s buffer by one of at least `needed` entries, keeping its values. */
 function grow(state: ValuesState, needed: number): void {
-  let capacity = state.values.length * 2 || INITIAL_CAPACITY;
-  while (capacity < needed) capacity *= 2;
+  const old = state.values.length;
+  let capacity = old === 0 ? INITIAL_CAPACITY : old < DOUBLE_UP_TO ? old * 2 : Math.ceil(old * 1.25);
+  while (capacity < needed) capacity = capacity < DOUBLE_UP_TO ? capacity * 2 : Math.ceil(capacity * 1.25);
   const values = new Float64Array(capacity);
   values.set(state.values.subarray(0, state.length));
   state.values = values;
