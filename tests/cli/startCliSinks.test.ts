@@ -95,10 +95,12 @@ t.test('startCli: --prometheus-port serves the latest aggregates while it runs',
   let metrics = '';
   const served = async () => {
     metrics = await (await fetch(prometheus?.url ?? '')).text();
-    return metrics.includes(' 7 ');
+    return /\{queue="q1"\} 7\b/.test(metrics);
   };
   await until(served, 'the aggregate served', 10_000);
-  t.equal(metrics, `# TYPE jobs_sum gauge\njobs_sum{queue="q1"} 7 ${T0 + 3000}\n`);
+  // The page's naming (a gauge named *_sum gets _per_window, HELP and TYPE lines) is
+  // MSinkPrometheus's, tested there; here: the command serves its latest aggregate.
+  t.match(metrics, /^jobs_sum\w*\{queue="q1"\} 7\b/m);
   cli.stop();
   t.equal(await cli.done, 0);
 });
