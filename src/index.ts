@@ -94,6 +94,7 @@ export {
   type MSinkPrometheusAddress,
   type MSinkPrometheusOptions,
 } from './sinks/MSinkPrometheus.js';
+export { MSinkStatsD, type MSinkStatsDOptions, type StatsDSendType } from './sinks/MSinkStatsD.js';
 export { MSinkTSDB, type MSinkTSDBOptions, type TSDBClient } from './sinks/MSinkTSDB.js';
 export type { TextWritable } from './sinks/TextWritable.js';
 export { type MSinkFunction, type MSinkLike, type ObjectWritable, toSink } from './sinks/toSink.js';
