@@ -986,6 +986,31 @@ t.test('MCoordinator: onUnknown { create } makes streams on demand, up to maxStr
   ]);
   t.equal(mc.stats().dropped.cardinalityLimit, 3);
 
+  const warnings: Error[] = [];
+  const onWarning = (w: Error) => warnings.push(w);
+  process.on('warning', onWarning);
+  t.teardown(() => {
+    process.off('warning', onWarning);
+  });
+  const unheard = new MCoordinator({
+    onUnknown: { create: (name) => new MStream(name, { agg: count, batchSize: 1 }) },
+    maxStreams: 1,
+  });
+  unheard.send('x', 1);
+  unheard.send('y', 1);
+  unheard.send('z', 1);
+  const timer = unheard.timer('w');
+  timer[Symbol.dispose]();
+  t.equal(timer.stop(), 0, 'a timer over the limit measures nothing');
+  await unheard.close();
+  await turn();
+  t.equal(
+    warnings.filter((w) => MetrixError.is(w, ErrorCode.CARDINALITY_LIMIT)).length,
+    1,
+    "with no 'cardinalityLimit' listener: one process warning, not one per value",
+  );
+  t.equal(unheard.stats().dropped.cardinalityLimit, 3);
+
   const wrong = new MCoordinator({ onUnknown: { create: () => new MStream('other', { agg: count, batchSize: 1 }) } });
   t.throws(() => wrong.send('x', 1), { code: ErrorCode.INVALID_ARGUMENT });
   const boom = new Error('template bug');

@@ -132,11 +132,6 @@ export class SinkLane {
     return this.received - this.delivered;
   }
 
-  /** Whether the sink failed. */
-  get failed(): boolean {
-    return this.#state === 'failed';
-  }
-
   /** What the lane is doing; a detached lane says why it was detached. */
   get state(): MSinkState {
     if (this.#state === 'ending' || this.#state === 'ended') return 'closing';
