@@ -38,6 +38,8 @@ const MAX_ERRORS = 10;
  */
 export function httpInput(ctx: InputContext, options: HttpInputOptions): CliInput {
   const { headersTimeoutMs = 10_000, requestTimeoutMs = 120_000, stopGraceMs = 2_000 } = options;
+  // One format for every request: lines of one series share their tags object across requests.
+  const format = ctx.format('ndjson');
   let stopping = false;
   let serverOpen = false;
   let requests = 0;
@@ -77,7 +79,7 @@ export function httpInput(ctx: InputContext, options: HttpInputOptions): CliInpu
     requests++;
     const reader = new LineReader(ctx.maxLineLength);
     const errors: string[] = [];
-    const ingest = new LineIngest(ctx.format('ndjson'), ctx.router, ctx.maxLineLength, (err: MetrixError) => {
+    const ingest = new LineIngest(format, ctx.router, ctx.maxLineLength, (err: MetrixError) => {
       ctx.malformed('http', err);
       if (errors.length < MAX_ERRORS) errors.push(err.message);
       return true;
