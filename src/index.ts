@@ -70,7 +70,7 @@ export { type StatsDAggregationsOptions, statsdAggregations } from './parsers/st
 export { MSink, type MSinkOptions } from './sinks/MSink.js';
 export { MSinkGraphite, type MSinkGraphiteOptions } from './sinks/MSinkGraphite.js';
 export { MSinkInflux, type MSinkInfluxOptions } from './sinks/MSinkInflux.js';
-export { MSinkLogger, type MSinkLoggerOptions } from './sinks/MSinkLogger.js';
+export { MSinkLogger, type MSinkLoggerOptions, type MSinkLoggerStyle } from './sinks/MSinkLogger.js';
 export { MSinkNDJSON, type MSinkNDJSONOptions } from './sinks/MSinkNDJSON.js';
 export { MSinkNetwork, type MSinkNetworkOptions, type RetryOptions } from './sinks/MSinkNetwork.js';
 export {

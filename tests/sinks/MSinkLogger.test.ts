@@ -1,7 +1,11 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import t from 'tap';
+import winston from 'winston';
 import { MElement } from '../../src/MElement.js';
 import { ErrorCode } from '../../src/MetrixError.js';
 import { MSinkLogger } from '../../src/sinks/MSinkLogger.js';
+import { until } from '../helpers/until.js';
 
 const el = (v: number, tags?: Record<string, string>) => new MElement('m.sum', v, { tags: tags ?? null, time: 0 });
 const text = (v: number, tags = '{}') =>
@@ -98,4 +102,78 @@ t.test("MSinkLogger: the logger's error fails the sink, unchanged", async (t) =>
   const failed = new Promise((resolve) => sink.on('error', resolve));
   sink.write(el(1));
   t.equal(await failed, boom);
+});
+
+// ------------------------------------------------------------------ real pino and winston
+
+/** A Writable that keeps every line written to it (pino's and winston's destination). */
+function memoryDestination(): { stream: Writable; lines: () => Record<string, unknown>[] } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      text += chunk.toString();
+      callback();
+    },
+  });
+  const lines = () =>
+    text
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { stream, lines };
+}
+
+t.test('MSinkLogger: pino gets (object, message): the element as fields of its JSON line', async (t) => {
+  const dest = memoryDestination();
+  const logger = pino({ level: 'debug', base: { app: 'x' } }, dest.stream);
+  const sink = new MSinkLogger({ logger, level: 'debug', format: 'metric %s' });
+  sink.write(new MElement('latency.mean', 12.5, { tags: { route: '/a %s' }, time: 1_700_000_000_123 }));
+  sink.write(el(3));
+  await finish(sink);
+  await until(() => dest.lines().length === 2, 'two pino lines');
+  const [first, second] = dest.lines();
+  t.match(first, {
+    level: 20,
+    app: 'x',
+    msg: 'metric latency.mean',
+    metric: { name: 'latency.mean', value: 12.5, tags: { route: '/a %s' }, time: 1_700_000_000_123 },
+  });
+  t.type(first?.time, 'number', "pino's own time stays its own");
+  t.match(second, { msg: 'metric m.sum', metric: { name: 'm.sum', value: 3, tags: {}, time: 0 } });
+});
+
+t.test('MSinkLogger: winston gets (message, meta) through its level method', async (t) => {
+  const dest = memoryDestination();
+  const logger = winston.createLogger({
+    level: 'info',
+    format: winston.format.json(),
+    transports: [new winston.transports.Stream({ stream: dest.stream })],
+  });
+  const sink = new MSinkLogger({ logger, level: 'warn', key: 'm' });
+  sink.write(new MElement('hits.count', 4, { tags: { host: 'h1' }, time: 5000 }));
+  await finish(sink);
+  await until(() => dest.lines().length === 1, 'one winston line');
+  t.same(dest.lines(), [
+    { level: 'warn', message: 'hits.count', m: { name: 'hits.count', value: 4, tags: { host: 'h1' }, time: 5000 } },
+  ]);
+  logger.close();
+});
+
+t.test('MSinkLogger: style given explicitly; console keeps one string; invalid style or key', async (t) => {
+  const logger = new FakePino();
+  const structured = new MSinkLogger({ logger, style: 'pino' });
+  structured.write(el(1, { a: 'b' }));
+  await finish(structured);
+  t.same(logger.lines, [
+    { level: 'pino:info', args: [{ metric: { name: 'm.sum', value: 1, tags: { a: 'b' }, time: 0 } }, 'm.sum'] },
+  ]);
+  const winstonShaped = new FakePino();
+  const w = new MSinkLogger({ logger: winstonShaped, style: 'winston', format: '<%s>' });
+  w.write(el(2));
+  await finish(w);
+  t.same(winstonShaped.lines, [
+    { level: 'pino:info', args: ['<m.sum>', { metric: { name: 'm.sum', value: 2, tags: {}, time: 0 } }] },
+  ]);
+  t.throws(() => new MSinkLogger({ logger, style: 'bunyan' as never }), { code: ErrorCode.INVALID_ARGUMENT });
+  t.throws(() => new MSinkLogger({ logger, style: 'pino', key: '' }), { code: ErrorCode.INVALID_ARGUMENT });
 });
