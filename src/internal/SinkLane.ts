@@ -9,7 +9,7 @@ export interface SinkLaneHooks {
   onRoom(): void;
   /** The sink failed: its `'error'`, a failed write, or a `'close'` before it finished. Once. */
   onFail(lane: SinkLane, cause: unknown): void;
-  /** The sink owed an answer and gave none for `idleMs` (≥ the stall timeout); it was detached. */
+  /** The sink owed an answer and gave no sign of life for `idleMs` (its stall timeout); it was detached. */
   onStall(lane: SinkLane, idleMs: number): void;
 }
 
@@ -38,8 +38,9 @@ type State = 'open' | 'ending' | 'ended' | 'finished' | DropReason;
  * for ever. While the sink owes an answer (a write not called back, a `'drain'` or a `'finish'`
  * awaited) and gives no sign of life — a write callback, a `'drain'`, a `'retry'` event (a network
  * sink working on an outage) — for `stallTimeoutMs`, the lane detaches it, destroys it and
- * reports it; the others go on. The watch is one timer per lane, referenced only while the sink
- * owes an answer, so an idle lane never keeps a process alive.
+ * reports it; the others go on. The watch is one timer per lane, checking once per period, and
+ * referenced only once the lane is ending (a `close()` waits for it); before that it never keeps
+ * a process alive.
  *
  * Without a rate limit, elements are written while the sink's `write()` returns `true`, then the
  * lane waits for `'drain'`: the sink's own buffer (its `highWaterMark`) is used. With a rate limit
@@ -76,7 +77,8 @@ export class SinkLane {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #lastWriteAt = Number.NEGATIVE_INFINITY;
   #stallTimer: ReturnType<typeof setTimeout> | undefined;
-  #lastProgressAt = 0;
+  /** A sign of life came since the stall timer was (re)armed. A flag, not a time stamp: cheap per element. */
+  #progressed = false;
   #state: State = 'open';
   readonly #done: Promise<void>;
   #resolveDone!: () => void;
@@ -161,6 +163,8 @@ export class SinkLane {
   end(): Promise<void> {
     if (this.#state === 'open') {
       this.#state = 'ending';
+      // From now on a close() waits for the stall verdict: the watch must keep the process up.
+      this.#stallTimer?.ref?.();
       if (!this.#busy) this.#pump();
     }
     return this.#done;
@@ -280,37 +284,45 @@ export class SinkLane {
     return this.#unacked > 0 || this.#awaitingDrain || this.#state === 'ended';
   }
 
-  /** The sink is about to owe an answer: start (or re-reference) the stall watch. */
+  /** The sink is about to owe an answer: make sure the stall watch runs. */
   #watch(): void {
-    if (this.stallTimeoutMs === Number.POSITIVE_INFINITY) return;
-    if (!this.#owed()) this.#lastProgressAt = performance.now();
-    if (this.#stallTimer === undefined) {
-      this.#stallTimer = setTimeout(this.#checkStall, this.stallTimeoutMs);
-    } else {
-      this.#stallTimer.ref?.();
-    }
+    if (this.#stallTimer !== undefined || this.stallTimeoutMs === Number.POSITIVE_INFINITY) return;
+    this.#arm();
   }
 
-  /** A sign of life; a sink that owes nothing any more lets the process exit again. */
+  /**
+   * One timer per lane, checking every `stallTimeoutMs` while the sink owes answers: a sink
+   * that owed one through a whole period without any sign of life is stalled. So a sink silent
+   * from the moment it was given work is detached exactly `stallTimeoutMs` later; one that
+   * answered and then went silent, between one and two periods after its last answer. Why not a
+   * time stamp per answer: that cost more than the rest of the lane's work per element.
+   *
+   * Unreferenced while the coordinator runs (a program that is done must be able to exit even
+   * with a sink that owes an answer); referenced once it is ending, since a `close()` then waits
+   * for the verdict.
+   */
+  #arm(): void {
+    this.#progressed = false;
+    this.#stallTimer = setTimeout(this.#checkStall, this.stallTimeoutMs);
+    if (this.#state === 'open') this.#stallTimer.unref?.();
+  }
+
+  /** A sign of life. */
   #progress(): void {
-    if (this.#stallTimer === undefined) return;
-    this.#lastProgressAt = performance.now();
-    if (!this.#owed()) this.#stallTimer.unref?.();
+    this.#progressed = true;
   }
 
   readonly #checkStall = (): void => {
     this.#stallTimer = undefined;
     if (!this.#owed() || (!this.#live && this.#state !== 'ended')) return;
-    const idleMs = performance.now() - this.#lastProgressAt;
-    if (idleMs < this.stallTimeoutMs) {
-      // Re-armed for the rest of the silence, not polled: one timer per lane, never a busy loop.
-      this.#stallTimer = setTimeout(this.#checkStall, this.stallTimeoutMs - idleMs);
+    if (this.#progressed) {
+      this.#arm();
       return;
     }
     const wasFull = this.full;
     this.#detach('stalled');
     this.sink.destroy();
-    this.#hooks.onStall(this, idleMs);
+    this.#hooks.onStall(this, this.stallTimeoutMs);
     if (wasFull) this.#hooks.onRoom();
   };
 

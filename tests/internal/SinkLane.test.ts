@@ -301,24 +301,54 @@ t.test('SinkLane: a sink whose end never finishes stalls too', async (t) => {
   t.equal(lane.delivered, 1, 'what it acknowledged stays delivered');
 });
 
-t.test('SinkLane: an idle lane keeps no referenced timer; a lane owed an answer does', async (t) => {
-  const pending: (() => void)[] = [];
-  const sink = new Writable({
-    objectMode: true,
-    write(_e: MElement, _enc: unknown, cb: () => void) {
-      pending.push(cb);
-    },
-  });
-  const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-  const before = timeouts();
-  const lane = new SinkLane(sink as unknown as ObjectWritable, 0, opts(0, 16, 60_000), hooks().hooks);
-  lane.push(el(0));
-  t.equal(timeouts(), before + 1, 'the stall watch keeps a process alive while the sink owes an answer');
-  (pending.shift() as () => void)();
-  await new Promise((resolve) => setImmediate(resolve));
-  t.equal(timeouts(), before, 'and not once it has answered');
-  lane.stop();
-});
+t.test(
+  'SinkLane: the stall watch keeps no process alive while running, and does once the lane is ending',
+  async (t) => {
+    const pending: (() => void)[] = [];
+    const sink = new Writable({
+      objectMode: true,
+      write(_e: MElement, _enc: unknown, cb: () => void) {
+        pending.push(cb);
+      },
+    });
+    const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timeouts();
+    const lane = new SinkLane(sink as unknown as ObjectWritable, 0, opts(0, 16, 60_000), hooks().hooks);
+    lane.push(el(0));
+    t.equal(timeouts(), before, 'a program that is done may exit though the sink owes an answer');
+    void lane.end();
+    t.equal(timeouts(), before + 1, 'a close() waits for the verdict: the watch keeps the process up');
+    (pending.shift() as () => void)();
+    await lane.end();
+    t.equal(lane.state, 'finished');
+    t.equal(timeouts(), before, 'and it is gone once the sink finished');
+  },
+);
+
+t.test(
+  'SinkLane: a sink that answers, then goes silent, is detached within two periods of its last answer',
+  async (t) => {
+    const clock = installClock(t);
+    const pending: (() => void)[] = [];
+    const sink = new Writable({
+      objectMode: true,
+      highWaterMark: 1,
+      write(_e: MElement, _enc: unknown, cb: () => void) {
+        pending.push(cb);
+      },
+    });
+    const { log, hooks: h } = hooks();
+    const lane = new SinkLane(sink as unknown as ObjectWritable, 0, opts(0, 16, 1000), h);
+    lane.push(el(0));
+    lane.push(el(1));
+    await clock.tickAsync(300);
+    (pending.shift() as () => void)(); // its last answer, at 300 ms; element 1 is owed from then on
+    await clock.tickAsync(1000);
+    t.same(log.stalls, [], 'at 1000 ms the period had an answer');
+    await clock.tickAsync(1000);
+    t.same(log.stalls, [1000], 'at 2000 ms a whole period without one: within two periods of the last answer');
+  },
+);
 
 t.test("SinkLane: stop('closeTimeout') counts what the sink still held as undelivered", async (t) => {
   const pending: (() => void)[] = [];
