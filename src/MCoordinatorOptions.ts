@@ -40,7 +40,8 @@ export interface MCoordinatorOptions {
   /**
    * Longest time, in ms, a sink may owe an answer (a write not called back, a `'drain'` or its
    * `'finish'`) without any sign of life before it is detached and reported as
-   * `ERR_METRIX_SINK_STALLED` (`Infinity`: never). A sign of life is a write callback, a
+   * `ERR_METRIX_SINK_STALLED` (`Infinity`: never; checked once per timeout, so a sink that answered
+   * and then went silent is detached between one and two timeouts after its last answer). A sign of life is a write callback, a
    * `'drain'` or a `'retry'` event, so a network sink retrying an outage is not stalled. Keep it
    * above a healthy sink's longest silence (a network sink's `timeoutMs` and `retry.maxDelayMs`).
    * Given here, it applies to every sink; per sink, `addMSink({ stallTimeoutMs })` wins. Not
