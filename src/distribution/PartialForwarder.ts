@@ -114,6 +114,7 @@ export class PartialForwarder extends EventEmitter {
   readonly #retryDelayMs: number;
   readonly #ensureOptions: EnsurePartialStreamsOptions;
   #ready: Promise<void> | undefined;
+  #streamsReady = false;
   #queue: Pending[] = [];
   #head = 0;
   #inFlight = 0;
@@ -125,6 +126,7 @@ export class PartialForwarder extends EventEmitter {
   #retryTimer: NodeJS.Timeout | undefined;
   #needDrain = false;
   #closed = false;
+  #abandoned = false;
   #failed: Error | undefined;
   #idle: Array<() => void> = [];
   readonly #detach = new Set<() => void>();
@@ -234,6 +236,9 @@ export class PartialForwarder extends EventEmitter {
         const left = this.#pending();
         this.#queue = [];
         this.#head = 0;
+        // Given up: publishes still in flight settle unobserved (a late failure is not an error
+        // any more, the rejection below already counts them).
+        this.#abandoned = true;
         clearTimeout(this.#retryTimer);
         reject(
           new MetrixError(
@@ -257,12 +262,17 @@ export class PartialForwarder extends EventEmitter {
 
   #pump(): void {
     if (this.#retryTimer !== undefined || this.#failed !== undefined) return;
-    if (this.#ready === undefined) {
+    if (!this.#streamsReady) {
       // The streams are made (or found) once, before the first publish; a failure is retried
-      // like a publish, since NATS may not be up yet.
+      // like a publish, since NATS may not be up yet. Nothing is published before: a publish
+      // to a stream not yet made has no responder and would only fail.
+      if (this.#ready !== undefined) return;
       this.#ready = ensurePartialStreams(this.#nc, this.#ensureOptions);
       this.#ready.then(
-        () => this.#pump(),
+        () => {
+          this.#streamsReady = true;
+          this.#pump();
+        },
         (err) => {
           this.#ready = undefined;
           this.#retry(err);
@@ -302,7 +312,7 @@ export class PartialForwarder extends EventEmitter {
   }
 
   #retry(err: unknown): void {
-    if (this.#failed !== undefined) return;
+    if (this.#failed !== undefined || this.#abandoned) return;
     if (this.#nc.isClosed()) {
       this.#fail(
         new MetrixError(
