@@ -122,7 +122,13 @@ export function httpInput(ctx: InputContext, options: HttpInputOptions): CliInpu
   return {
     start() {
       return new Promise<AddressInfo | undefined>((resolve) => {
-        server.once('error', (err: Error) => {
+        server.on('error', (err: Error) => {
+          // Before it listens (a port in use) the command fails; afterwards an error of the server
+          // (too many open files on accept, say) is reported, and the listener goes on.
+          if (serverOpen) {
+            ctx.log(`HTTP listener: ${err.message}`);
+            return;
+          }
           ctx.fail(err, 'HTTP listener');
           resolveDone();
           resolve(undefined);

@@ -95,7 +95,13 @@ export function udpInput(ctx: InputContext, options: UdpInputOptions): CliInput 
   return {
     start() {
       return new Promise<AddressInfo | undefined>((resolve) => {
-        socket.once('error', (err: Error) => {
+        socket.on('error', (err: Error) => {
+          // Before it listens (a port in use) the command fails; afterwards an error of the socket
+          // is reported, and the listener goes on: no network event ends the command.
+          if (open) {
+            ctx.log(`StatsD listener: ${err.message}`);
+            return;
+          }
           ctx.fail(err, 'StatsD listener');
           resolveDone();
           resolve(undefined);
