@@ -1113,6 +1113,7 @@ t.test(
                   return (_e: MElement) => (i++ === k.at ? Promise.reject(new Error('no')) : Promise.resolve());
                 }
               }
+              throw new Error('unreachable: every kind is handled above');
             });
             const mc = new MCoordinator({
               mstreams: [
@@ -1336,3 +1337,48 @@ t.test('MSinkNetwork: its own stall timeout is twice its longest healthy silence
   t.equal(new Net('n', {}).stallTimeoutMs, 60_000, 'defaults: 2 × (10 s + 10 s) < 60 s');
   t.equal(new Net('n', { timeoutMs: 50_000, retry: { maxDelayMs: 20_000 } }).stallTimeoutMs, 140_000);
 });
+
+t.test(
+  'MCoordinator: a database that never comes back, retried for ever — the deadline ends it with the exact count',
+  async (t) => {
+    const clock = installClock(t);
+    class Forever extends MSinkNetwork {
+      constructor() {
+        super('Forever(test)', {
+          batchSize: 10,
+          maxInFlight: 2,
+          retry: { initialDelayMs: 500, maxDelayMs: 500, maxRetries: Number.POSITIVE_INFINITY, jitter: 0 },
+        });
+      }
+      protected format(element: MElement): string {
+        return element.name;
+      }
+      protected async sendBatch(): Promise<void> {
+        throw new Error('connect ECONNREFUSED');
+      }
+    }
+    const db = new Forever();
+    const good = new Collect();
+    const mc = new MCoordinator({ mstreams: [new MStream('a', { agg: count, batchSize: 1 })], msinks: [db, good] });
+    mc.on('sinkError', (err: Error) => t.fail(`retrying is not failing: ${err.message}`));
+    for (let i = 0; i < 100; i++) mc.send('a', i);
+    const closed = watch(mc.close({ timeoutMs: 3000 }));
+    await clock.tickAsync(2999);
+    t.notOk(closed.settled);
+    await clock.tickAsync(1);
+    await drain(closed);
+    const err = closed.error as MetrixError & { undelivered: { index: number; count: number; state: string }[] };
+    t.equal(err.code, ErrorCode.CLOSE_TIMEOUT);
+    const byIndex = new Map(err.undelivered.map((u) => [u.index, u]));
+    t.same(
+      [byIndex.get(0)?.count, byIndex.get(0)?.state],
+      [100, 'closeTimeout'],
+      'everything, including the batches it held and retried, counted against that sink',
+    );
+    t.ok(good.received.length < 100, 'the full queue of the retrying sink paced the other one');
+    t.equal((byIndex.get(1)?.count ?? 0) + good.received.length, 100, 'which got the rest counted exactly');
+    t.equal(db.destroyed, true);
+    t.ok((mc.stats().sinks[0]?.retries ?? 0) >= 10, 'it was retrying all along');
+    t.equal(clock.countTimers(), 0, 'no backoff, batching or stall timer left');
+  },
+);
