@@ -724,7 +724,8 @@ export class MCoordinator extends Writable {
 // `await using mc = new MCoordinator(…)` closes it at the end of the block, losslessly, as
 // `close()` does; readable-stream's own disposal would destroy it. Its types declare the member
 // `never` (which `await using` accepts), so it is set here rather than declared in the class.
-// Node >= 20.19 defines Symbol.asyncDispose (as Symbol.for('nodejs.asyncDispose')).
+// Node >= 20.19 defines Symbol.asyncDispose (20.x as Symbol.for('nodejs.asyncDispose'), later
+// versions natively), so no fallback is needed above the floor.
 Object.defineProperty(MCoordinator.prototype, Symbol.asyncDispose, {
   value(this: MCoordinator): Promise<void> {
     return this.close();
