@@ -29,6 +29,7 @@ export class MergedWindow<M> implements MetricWindow {
   readonly plan: AggregationPlan;
   #count = 0;
   readonly #groups = new Map<string, WindowGroup>();
+  #list: WindowGroup[] | undefined;
   /** The delivery to acknowledge for each applied partial (the latest, when delivered again). */
   readonly applied = new Map<string, M>();
 
@@ -45,8 +46,11 @@ export class MergedWindow<M> implements MetricWindow {
     return this.#count;
   }
 
+  /** One group per series, in the order their first partial was applied. */
   get groups(): readonly WindowGroup[] {
-    return [...this.#groups.values()];
+    // Read once per aggregator when the window is emitted: built once after the last change.
+    this.#list ??= [...this.#groups.values()];
+    return this.#list;
   }
 
   /**
@@ -68,6 +72,7 @@ export class MergedWindow<M> implements MetricWindow {
     const group = this.#groups.get(partial.key);
     if (group === undefined) {
       this.#groups.set(partial.key, { series: new Series(partial.key, partial.tags), states });
+      this.#list = undefined;
     } else {
       for (let k = 0; k < kinds.length; k++) (kinds[k] as StateKind).merge(group.states[k], states[k]);
     }
