@@ -29,6 +29,9 @@ export type {
   MCoordinatorOptions,
 } from './MCoordinatorOptions.js';
 
+/** How long after a close deadline the streams may take to flush before everything is stopped. */
+const DEADLINE_GRACE_MS = 1000;
+
 /** A sink's stall timeout when neither the coordinator, `addMSink` nor the sink says otherwise. */
 const DEFAULT_STALL_TIMEOUT_MS = 60_000;
 
@@ -523,10 +526,26 @@ export class MCoordinator extends Writable {
     if (this.writableFinished || this.destroyed) return;
     for (const lane of this.#lanes) lane.stop('closeTimeout');
     this.#hooks.onRoom();
+    // A stream that still does not end (read by someone else as well, whose backpressure holds
+    // it) must not keep close() past its deadline for more than a moment: then stop everything
+    // and report what the lanes know.
+    const guard = setTimeout(() => {
+      if (this.writableFinished || this.destroyed) return;
+      this.destroy(
+        this.#deliveryError(
+          `the streams had not flushed ${DEADLINE_GRACE_MS} ms after it, so what they still held is not counted`,
+        ) ?? undefined,
+      );
+    }, DEADLINE_GRACE_MS);
+    const clear = () => clearTimeout(guard);
+    this.#closing?.then(clear, clear);
   }
 
-  /** The error the end of input reports, or `null` when every sink received everything. */
-  #deliveryError(): MetrixError | null {
+  /**
+   * The error the end of input reports, or `null` when every sink received everything.
+   * `unflushed` says why the account is incomplete, when it is (the deadline's grace ran out).
+   */
+  #deliveryError(unflushed?: string): MetrixError | null {
     const undelivered: SinkUndelivered[] = this.#lanes
       // A sink cut off at the deadline is listed even with nothing missing: it never finished.
       .filter((lane) => lane.undelivered > 0 || lane.state === 'closeTimeout')
@@ -543,7 +562,7 @@ export class MCoordinator extends Writable {
     if (why !== undefined) {
       err = new MetrixError(
         ErrorCode.CLOSE_TIMEOUT,
-        `close() stopped delivering because ${why}; not delivered: ${summary || 'nothing'}`,
+        `close() stopped delivering because ${why}${unflushed === undefined ? '' : `; ${unflushed}`}; not delivered: ${summary || 'nothing'}`,
         this.#sinkError === undefined ? {} : { cause: this.#sinkError },
       );
     } else if (this.#sinkError !== undefined) {

@@ -1384,3 +1384,30 @@ t.test(
     t.equal(clock.countTimers(), 0, 'no backoff, batching or stall timer left');
   },
 );
+
+t.test(
+  'MCoordinator: a stream that cannot flush (held by another reader) does not keep close() past its deadline',
+  async (t) => {
+    const clock = installClock(t);
+    const mstream = new MStream('a', { agg: count, batchSize: 1, highWaterMark: 1 });
+    // Someone else reads the stream too, and never acknowledges: its backpressure holds the stream.
+    const other = new NodeWritable({ objectMode: true, highWaterMark: 1, write() {} });
+    mstream.pipe(other as never);
+    const sink = new Collect();
+    const mc = new MCoordinator({ mstreams: [mstream], msinks: [sink] });
+    for (let i = 0; i < 50; i++) mc.send('a', i);
+    const closed = watch(mc.close({ timeoutMs: 1000 }));
+    await clock.tickAsync(1000);
+    await drain(closed, 50);
+    t.notOk(closed.settled, 'at the deadline the stream still cannot end');
+    await clock.tickAsync(1000);
+    await drain(closed, 50);
+    t.ok(closed.settled, 'one second later everything is stopped');
+    t.match(closed.error, {
+      code: ErrorCode.CLOSE_TIMEOUT,
+      message: /1000 ms deadline passed; the streams had not flushed 1000 ms after it/,
+    });
+    t.equal(mc.destroyed, true);
+    t.equal(clock.countTimers(), 0, 'no timer left');
+  },
+);
