@@ -166,9 +166,19 @@ export class Router {
       if (this.droppedNames.size < MAX_NAMES) this.droppedNames.add(name);
       return undefined;
     }
-    const [stream, counter] = buildAutoMStream(name, (element as StatsDElement).type, this.#config);
-    this.#mc.addMStream(stream);
-    if (counter !== undefined) this.#mc.addMStream(counter);
+    let stream: MStream;
+    let counter: SampledCountMStream | undefined;
+    try {
+      [stream, counter] = buildAutoMStream(name, (element as StatsDElement).type, this.#config);
+      this.#mc.addMStream(stream);
+      if (counter !== undefined) this.#mc.addMStream(counter);
+    } catch (err) {
+      // A name the coordinator cannot take (the name of a companion stream, a closed
+      // coordinator): this element is refused and counted; input from a client never throws.
+      this.refused++;
+      this.firstRefusal ??= err as Error;
+      return undefined;
+    }
     this.#created++;
     const route: Route = { stream, counter };
     this.#routes.set(name, route);

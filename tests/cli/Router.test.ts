@@ -86,3 +86,12 @@ t.test('Router: a stream that refuses an element counts it and keeps the first r
   t.equal((router.firstRefusal as MetrixError | undefined)?.code, ErrorCode.CLOSED);
   mc.destroy();
 });
+
+t.test('Router: a name the coordinator cannot take is refused and counted, never thrown', async (t) => {
+  const { mc, router } = setup({ defaultAgg: undefined });
+  router.route({ name: 'lat', value: 1, type: 'ms' } as never);
+  t.doesNotThrow(() => router.route({ name: 'lat\u0000count', value: 1 }));
+  t.equal(router.refused, 1);
+  t.equal((router.firstRefusal as MetrixError | undefined)?.code, ErrorCode.DUPLICATE_METRIC);
+  await mc.close();
+});

@@ -457,3 +457,18 @@ t.test(
     t.match(h.stderr(), /see --udp-buffer/);
   },
 );
+
+t.test('startCli: stdin named twice (- -) is read once, then the run ends', async (t) => {
+  const h = harness();
+  const run = startCli(
+    config({ files: ['-', '-'], output: 'ndjson', defaultAgg: ['sum'], defaultWindowSize: 3600 }),
+    h.io,
+  );
+  h.stdin.end(lines({ name: 'a', value: 2 }));
+  const code = await Promise.race([
+    run.done,
+    new Promise<string>((r) => setTimeout(() => r('still running after 10 s'), 10_000).unref()),
+  ]);
+  t.equal(code, 0);
+  t.same(byName(h.stdout()), { 'a.sum': 2 });
+});

@@ -89,6 +89,11 @@ export function fileInput(ctx: InputContext, options: FileInputOptions): CliInpu
         else (source as NodeJS.ReadableStream & { destroy(): void }).destroy();
         finish(true);
       };
+      // stdin given twice (`- -`) has ended already: nothing more to read from it.
+      if ((source as NodeJS.ReadableStream & { readableEnded?: boolean }).readableEnded === true) {
+        finish(false);
+        return;
+      }
       source.on('data', onData);
       source.once('end', () => finish(false));
       source.once('error', (err: Error) => {
