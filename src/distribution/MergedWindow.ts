@@ -57,7 +57,7 @@ export class MergedWindow<M> implements MetricWindow {
    * Applies `partial` once: `false` when a partial of the same source and series was applied
    * already (its delivery `msg` then replaces the one kept for acknowledging).
    *
-   * @throws {@link MetrixError} `ERR_METRIX_INVALID_STATE` when the partial lacks a state kind
+   * @throws `MetrixError` `ERR_METRIX_INVALID_STATE` when the partial lacks a state kind
    *   this stream's aggregators read, or a state is malformed; nothing of it is applied then.
    */
   apply(partial: PartialMessage, msg: M): boolean {

@@ -175,7 +175,7 @@ export class PartialForwarder extends EventEmitter {
    * the `'window'` listener) and starts publishing them.
    *
    * @returns `false` when `highWaterMark` partials or more are waiting: wait for `'drain'`.
-   * @throws {@link MetrixError} `ERR_METRIX_CLOSED` after {@link PartialForwarder.close};
+   * @throws `MetrixError` `ERR_METRIX_CLOSED` after {@link PartialForwarder.close};
    *   `ERR_METRIX_INVALID_ARGUMENT` for a count batch.
    */
   add(stream: string, window: MetricWindow): boolean {

@@ -12,7 +12,7 @@ const decoder = new TextDecoder();
  * message's `key`, and an array of state headers (each state's own fields are checked by its
  * kind's `fromJSON` when it is merged). The tags come back frozen.
  *
- * @throws {@link MetrixError} `ERR_METRIX_INVALID_STATE` when the body is not such a partial.
+ * @throws `MetrixError` `ERR_METRIX_INVALID_STATE` when the body is not such a partial.
  * @example
  * ```ts
  * import { decodePartial } from 'metrix-stream/distribution';

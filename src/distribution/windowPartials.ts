@@ -10,7 +10,7 @@ import type { PartialMessage } from './PartialMessage.js';
  * `'window'` listener: the states are consumed (quantile states sorted) right after it returns.
  * `seq` numbers the messages from `firstSeq`.
  *
- * @throws {@link MetrixError} `ERR_METRIX_INVALID_ARGUMENT` for a count batch (no start and end):
+ * @throws `MetrixError` `ERR_METRIX_INVALID_ARGUMENT` for a count batch (no start and end):
  *   only time windows line up across processes.
  * @example
  * ```ts
