@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import FakeTimers from '@sinonjs/fake-timers';
+import fc from 'fast-check';
 import t from 'tap';
 import type { CliConfig } from '../../src/cli/CliConfig.js';
 import { resolveConfig } from '../../src/cli/resolveConfig.js';
@@ -472,3 +473,34 @@ t.test('startCli: stdin named twice (- -) is read once, then the run ends', asyn
   t.equal(code, 0);
   t.same(byName(h.stdout()), { 'a.sum': 2 });
 });
+
+t.test(
+  'startCli: random bytes between valid lines (skip mode): exit 0, the valid lines all counted (property)',
+  async (t) => {
+    const seed = (Date.now() ^ Math.floor(Math.random() * 0x7fffffff)) >>> 0;
+    t.comment(`seed ${seed}`);
+    for (const format of ['ndjson', 'statsd'] as const) {
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 8 }), async (bads) => {
+          const h = harness();
+          const run = startCli(
+            config({ format, onMalformed: 'skip', output: 'ndjson', defaultAgg: ['count'], defaultWindowSize: 3600 }),
+            h.io,
+          );
+          const valid = format === 'ndjson' ? '{"name":"valid","value":1}\n' : 'valid:1|c\n';
+          for (const bad of bads) {
+            h.stdin.write(valid);
+            h.stdin.write(Buffer.concat([Buffer.from(bad), Buffer.from('\n')]));
+          }
+          h.stdin.end(valid);
+          const code = await run.done;
+          const counted = byName(h.stdout())['valid.count'];
+          // Random bytes may themselves form a valid line of the name `valid`: at least, not less.
+          return code === 0 && counted !== undefined && counted >= bads.length + 1;
+        }),
+        { seed, numRuns: 40 },
+      );
+    }
+    t.pass('no crash, every valid line counted');
+  },
+);
