@@ -1,6 +1,7 @@
 /**
  * Every stable error code metrix-stream uses. Tests and callers compare `err.code` with these,
  * never the message, which may be improved at any time.
+ * @category Errors
  */
 export const ErrorCode = {
   /** A constructor or function argument is missing, of the wrong type or out of range. */
@@ -55,10 +56,16 @@ export const ErrorCode = {
   CLOSE_TIMEOUT: 'ERR_METRIX_CLOSE_TIMEOUT',
 } as const;
 
-/** One of the stable `ERR_METRIX_*` codes. */
+/**
+ * One of the stable `ERR_METRIX_*` codes.
+ * @category Errors
+ */
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** Options of {@link MetrixError}. */
+/**
+ * Options of {@link MetrixError}.
+ * @category Errors
+ */
 export interface MetrixErrorOptions {
   /** The underlying error, when this one wraps another (a sink's failure, say). */
   cause?: unknown;
@@ -79,6 +86,7 @@ export interface MetrixErrorOptions {
  *   if (MetrixError.is(err, ErrorCode.INVALID_VALUE)) console.error(err.message);
  * }
  * ```
+ * @category Errors
  */
 export class MetrixError extends Error {
   /** The stable `ERR_METRIX_*` code. */

@@ -67,6 +67,7 @@ export {
   type StatsDType,
 } from './parsers/parseStatsD.js';
 export { type StatsDAggregationsOptions, statsdAggregations } from './parsers/statsdAggregations.js';
+export type { StatsDFormatOptions } from './parsers/statsdFormat.js';
 export { MSink, type MSinkOptions } from './sinks/MSink.js';
 export { MSinkGraphite, type MSinkGraphiteOptions } from './sinks/MSinkGraphite.js';
 export { MSinkInflux, type MSinkInfluxOptions } from './sinks/MSinkInflux.js';

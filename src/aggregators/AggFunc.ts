@@ -7,6 +7,7 @@ import { type ArrivalValuesState, arrivalValuesState } from './arrivalValuesStat
  * name. Any user function of this shape works; the built-ins are {@link sum}, {@link count},
  * {@link min}, {@link max}, {@link mean}, {@link median}, {@link stdev}, {@link variance},
  * {@link first}, {@link last} and {@link percentile}, which are also {@link IncrementalAggFunc}s.
+ * @category Aggregators
  */
 export type AggFunc = (values: readonly number[]) => number;
 
@@ -24,6 +25,7 @@ export type AggFunc = (values: readonly number[]) => number;
  * f.aggregator.state.id; // 'summary'
  * ```
  * @see {@link toAggregator}
+ * @category Aggregators
  */
 export interface IncrementalAggFunc<S = unknown> extends AggFunc {
   /** Its incremental form, named as the function is. */
@@ -50,6 +52,7 @@ export interface IncrementalAggFunc<S = unknown> extends AggFunc {
  * toAggregator('sum', sum) === sum.aggregator; // true
  * toAggregator('range', (v) => Math.max(...v) - Math.min(...v)).state.id; // 'arrival'
  * ```
+ * @category Aggregators
  */
 export function toAggregator(name: string, fn: AggFunc): Aggregator {
   const own = (fn as Partial<IncrementalAggFunc>).aggregator;

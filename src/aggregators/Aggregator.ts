@@ -15,6 +15,7 @@
  * The plain-JSON form of a state, as {@link StateKind.toJSON} writes it: versioned (`v`), tagged
  * with the kind's `id`, the rest of its fields the kind's own. It survives `JSON.stringify` and
  * `JSON.parse` unchanged and is what the distribution tier ships between processes.
+ * @category Aggregators
  */
 export interface StateJSON {
   /** Version of the form; 1 for everything this version writes. */
@@ -35,6 +36,7 @@ export interface StateJSON {
  * with the same results as `s`.
  *
  * @typeParam S - The state's own type.
+ * @category Aggregators
  */
 export interface StateKind<S = unknown> {
   /**
@@ -66,6 +68,7 @@ export interface StateKind<S = unknown> {
  * its result.
  *
  * @typeParam S - The state type of its {@link StateKind}.
+ * @category Aggregators
  */
 export interface Aggregator<S = unknown> {
   /** The aggregation's name: the `<agg>` of the `<stream>.<agg>` elements it makes. */

@@ -4,6 +4,7 @@ import { StateReader } from './StateReader.js';
 /**
  * The state behind a user's aggregation function: the values in arrival order, in a plain array
  * (V8 stores an array of numbers as packed doubles, 8 bytes each).
+ * @category Aggregators
  */
 export type ArrivalValuesState = number[];
 
@@ -27,6 +28,7 @@ export type ArrivalValuesState = number[];
  * s; // [3, 1, 2]
  * ```
  * @see {@link valuesState}, {@link toAggregator}
+ * @category Aggregators
  */
 export const arrivalValuesState: StateKind<ArrivalValuesState> = {
   id: 'arrival',

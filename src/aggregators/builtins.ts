@@ -22,6 +22,7 @@ import { withAggregator } from './withAggregator.js';
  * import { MStream, sum } from 'metrix-stream';
  * new MStream('bytes', { agg: sum, batchSize: 100 });
  * ```
+ * @category Aggregators
  */
 export const sum: IncrementalAggFunc<SummaryState> = withAggregator(
   function sum(values) {
@@ -33,7 +34,10 @@ export const sum: IncrementalAggFunc<SummaryState> = withAggregator(
   (state) => state.sum,
 );
 
-/** Number of values. `[5, 5, 7]` → `3` */
+/**
+ * Number of values. `[5, 5, 7]` → `3`
+ * @category Aggregators
+ */
 export const count: IncrementalAggFunc<SummaryState> = withAggregator(
   function count(values) {
     return values.length;
@@ -42,7 +46,10 @@ export const count: IncrementalAggFunc<SummaryState> = withAggregator(
   (state) => state.count,
 );
 
-/** Smallest value. `[3, 1, 2]` → `1` */
+/**
+ * Smallest value. `[3, 1, 2]` → `1`
+ * @category Aggregators
+ */
 export const min: IncrementalAggFunc<SummaryState> = withAggregator(
   function min(values) {
     let m = Number.POSITIVE_INFINITY;
@@ -53,7 +60,10 @@ export const min: IncrementalAggFunc<SummaryState> = withAggregator(
   (state) => state.min,
 );
 
-/** Largest value. `[3, 1, 2]` → `3` */
+/**
+ * Largest value. `[3, 1, 2]` → `3`
+ * @category Aggregators
+ */
 export const max: IncrementalAggFunc<SummaryState> = withAggregator(
   function max(values) {
     let m = Number.NEGATIVE_INFINITY;
@@ -64,7 +74,10 @@ export const max: IncrementalAggFunc<SummaryState> = withAggregator(
   (state) => state.max,
 );
 
-/** Arithmetic mean (the sum divided by the count). `[1, 2, 6]` → `3` */
+/**
+ * Arithmetic mean (the sum divided by the count). `[1, 2, 6]` → `3`
+ * @category Aggregators
+ */
 export const mean: IncrementalAggFunc<SummaryState> = withAggregator(
   function mean(values) {
     return sum(values) / values.length;
@@ -73,7 +86,10 @@ export const mean: IncrementalAggFunc<SummaryState> = withAggregator(
   (state) => state.sum / state.count,
 );
 
-/** Median: the middle value, or the mean of the two middle values. `[1, 9, 2, 8]` → `5` */
+/**
+ * Median: the middle value, or the mean of the two middle values. `[1, 9, 2, 8]` → `5`
+ * @category Aggregators
+ */
 export const median: IncrementalAggFunc<ValuesState> = withAggregator(
   function median(values) {
     return middle(Float64Array.from(values).sort());
@@ -93,6 +109,7 @@ function middle(sorted: Float64Array): number {
 /**
  * Sample variance (divides by n − 1); `0` for a single value instead of failing, so one lone
  * element cannot break a stream. `[1, 2, 3, 4]` → `1.666…`
+ * @category Aggregators
  */
 export const variance: IncrementalAggFunc<WelfordState> = withAggregator(
   function variance(values) {
@@ -118,7 +135,10 @@ function sampleVariance(state: WelfordState): number {
   return state.n < 2 ? 0 : state.m2 / (state.n - 1);
 }
 
-/** Sample standard deviation (n − 1); `0` for a single value. `[2, 4, 4, 4, 5, 5, 7, 9]` → `2.138…` */
+/**
+ * Sample standard deviation (n − 1); `0` for a single value. `[2, 4, 4, 4, 5, 5, 7, 9]` → `2.138…`
+ * @category Aggregators
+ */
 export const stdev: IncrementalAggFunc<WelfordState> = withAggregator(
   function stdev(values) {
     return Math.sqrt(variance(values));
@@ -127,7 +147,10 @@ export const stdev: IncrementalAggFunc<WelfordState> = withAggregator(
   (state) => Math.sqrt(sampleVariance(state)),
 );
 
-/** First value in arrival order. `[4, 5, 6]` → `4` */
+/**
+ * First value in arrival order. `[4, 5, 6]` → `4`
+ * @category Aggregators
+ */
 export const first: IncrementalAggFunc<SummaryState> = withAggregator(
   function first(values) {
     return values[0] as number;
@@ -136,7 +159,10 @@ export const first: IncrementalAggFunc<SummaryState> = withAggregator(
   (state) => state.first,
 );
 
-/** Last value in arrival order (a gauge's current value). `[4, 5, 6]` → `6` */
+/**
+ * Last value in arrival order (a gauge's current value). `[4, 5, 6]` → `6`
+ * @category Aggregators
+ */
 export const last: IncrementalAggFunc<SummaryState> = withAggregator(
   function last(values) {
     return values[values.length - 1] as number;

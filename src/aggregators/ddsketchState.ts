@@ -10,6 +10,7 @@ import { StateReader } from './StateReader.js';
  * zeros in a counter; count, min and max are exact. Each store keeps at most 2048 bins
  * (folding its lowest ones beyond that), so memory is `O(bins)`
  * (at most about 17 kB per store), whatever the number of values.
+ * @category Aggregators
  */
 export class DDSketch {
   /** The mapping of values to bins (shared by every sketch of the same accuracy). @internal */
@@ -70,6 +71,7 @@ const kinds = new Map<number, StateKind<DDSketch>>();
  * sketchQuantile(s, 990); // ≈ 990, within 1 %
  * ```
  * @see {@link sketchQuantile}, {@link valuesState} for exact quantiles
+ * @category Aggregators
  */
 export function ddsketchState(relativeAccuracy = 0.01): StateKind<DDSketch> {
   let kind = kinds.get(relativeAccuracy);
@@ -206,6 +208,7 @@ function readStore(r: StateReader, store: SketchStore, sign: 'positive' | 'negat
  * sketchQuantile(s, 3); // ≈ 10 (within 1 %)
  * ```
  * @see {@link ddsketchState}
+ * @category Aggregators
  */
 export function sketchQuantile(state: DDSketch, rank: number): number {
   const { count, min, max, negative, positive, zeroCount, mapping } = state;

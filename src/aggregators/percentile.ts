@@ -5,7 +5,10 @@ import { nearestRank } from './nearestRank.js';
 import { sortedValues, type ValuesState, valuesState } from './valuesState.js';
 import { withAggregator } from './withAggregator.js';
 
-/** Options of {@link percentile}. */
+/**
+ * Options of {@link percentile}.
+ * @category Aggregators
+ */
 export interface PercentileOptions {
   /**
    * Estimate with a DDSketch instead of keeping every value: `true` for relative accuracy 0.01
@@ -48,6 +51,7 @@ export interface PercentileOptions {
  * import { MStream, percentile } from 'metrix-stream';
  * new MStream('latency', { agg: percentile(99, { sketch: true }), windowSize: 10 });
  * ```
+ * @category Aggregators
  */
 export function percentile(p: number, options?: PercentileOptions): IncrementalAggFunc {
   if (typeof p !== 'number' || !(p > 0 && p <= 100)) {

@@ -32,6 +32,7 @@ const FIXED: ReadonlyMap<string, StateKind> = new Map<string, StateKind>([
  * stateKindOf(json) === summaryState; // true
  * const state = stateKindOf(json).fromJSON(json);
  * ```
+ * @category Aggregators
  */
 export function stateKindOf(json: StateJSON): StateKind {
   const form = json as unknown;

@@ -8,6 +8,7 @@ import { StateReader } from './StateReader.js';
  *
  * In an empty state (`count` 0) `min` is `+Infinity`, `max` is `-Infinity` and `first`/`last`
  * are `NaN`; no aggregator reads an empty state.
+ * @category Aggregators
  */
 export class SummaryState {
   /** Number of values added. */
@@ -50,6 +51,7 @@ export class SummaryState {
  * s.sum / s.count; // 2
  * ```
  * @see {@link welfordState}, {@link valuesState}
+ * @category Aggregators
  */
 export const summaryState: StateKind<SummaryState> = {
   id: 'summary',

@@ -8,6 +8,7 @@ const INITIAL_CAPACITY = 8;
  * The state behind `median` and the exact percentiles: every value, 8 bytes each, in a
  * Float64Array that starts small and doubles. Its order is arrival order until
  * {@link sortedValues} sorts it in place.
+ * @category Aggregators
  */
 export class ValuesState {
   /** The buffer; only the first `length` entries are values. */
@@ -36,6 +37,7 @@ export class ValuesState {
  * sortedValues(s); // Float64Array [1, 2, 3]
  * ```
  * @see {@link sortedValues}, {@link arrivalValuesState}
+ * @category Aggregators
  */
 export const valuesState: StateKind<ValuesState> = {
   id: 'values',
@@ -89,6 +91,7 @@ export const valuesState: StateKind<ValuesState> = {
  * sorted[sorted.length >> 1]; // 3
  * ```
  * @see {@link valuesState}
+ * @category Aggregators
  */
 export function sortedValues(state: ValuesState): Float64Array {
   const used = state.values.subarray(0, state.length);

@@ -5,6 +5,7 @@ import { StateReader } from './StateReader.js';
  * The state behind `variance` and `stdev`: the number of values, their running mean and the sum
  * of squared deviations from it (`m2`), whatever the number of values. Sample variance is
  * `m2 / (n - 1)`.
+ * @category Aggregators
  */
 export class WelfordState {
   /** Number of values added. */
@@ -39,6 +40,7 @@ export class WelfordState {
  * s.m2 / (s.n - 1); // 1.666…
  * ```
  * @see {@link summaryState}
+ * @category Aggregators
  */
 export const welfordState: StateKind<WelfordState> = {
   id: 'welford',

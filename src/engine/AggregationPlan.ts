@@ -3,6 +3,7 @@ import type { Aggregator, StateKind } from '../aggregators/Aggregator.js';
 /**
  * Which states a window keeps for its aggregators: each distinct {@link StateKind} once (by id),
  * so `[sum, max, mean]`, which all read the summary state, update one state per value.
+ * @category Stages
  */
 export class AggregationPlan {
   /** The aggregators, in output order. */

@@ -9,6 +9,7 @@ import type { SeriesTable } from './SeriesTable.js';
 /**
  * A value with its series resolved, as {@link groupByKey} emits it: what a window stage folds
  * into the series' state. `time` is the element's own time, when it had one.
+ * @category Stages
  */
 export interface KeyedValue {
   readonly series: Series;

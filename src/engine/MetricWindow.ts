@@ -10,6 +10,7 @@ import type { WindowGroup } from './WindowGroup.js';
  * batch has neither. `time` stamps the window's aggregates: a time window's end, or for a batch
  * the time its last element carried (when elements carry their own time) or the time the batch
  * was completed.
+ * @category Stages
  */
 export interface MetricWindow {
   /** Start of a time window (inclusive), ms since the epoch; `undefined` for a count batch. */

@@ -3,8 +3,9 @@ import type { WindowGroup } from './WindowGroup.js';
 
 /**
  * One series of a stream: a distinct tag set, its key (see {@link keyFromTags}) and its frozen
- * tags. A {@link SeriesTable} makes one per key and keeps it from one window or batch to the
+ * tags. A `SeriesTable` makes one per key and keeps it from one window or batch to the
  * next, so a tag set seen again costs a lookup, not a new key and a new tags object.
+ * @category Stages
  */
 export class Series {
   /** The tag key, `keyFromTags(tags)`. */
@@ -20,7 +21,7 @@ export class Series {
   lastGroup: WindowGroup | undefined = undefined;
   /** @internal */
   lastOwner: object | undefined = undefined;
-  /** The {@link SeriesTable} epoch in which it was last resolved. @internal */
+  /** The `SeriesTable` epoch in which it was last resolved. @internal */
   seen = 0;
   /**
    * The table that made it. A window only adds series of its own table: its one-entry cache and

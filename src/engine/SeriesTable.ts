@@ -4,10 +4,13 @@ import { keyFromTags } from '../key.js';
 import type { Tags } from '../Tags.js';
 import { Series } from './Series.js';
 
-/** Options of {@link SeriesTable}. */
+/**
+ * Options of `SeriesTable`.
+ * @category Stages
+ */
 export interface SeriesTableOptions {
   /**
-   * Series kept from one window to the next (default 16384). Past it, {@link SeriesTable.trim}
+   * Series kept from one window to the next (default 16384). Past it, `SeriesTable.trim()`
    * forgets the series not seen in the last window; a forgotten series is made again, equal, when
    * its tags come back.
    */
@@ -16,8 +19,8 @@ export interface SeriesTableOptions {
    * The cardinality limit: distinct series the table holds at most (default: no limit). A tag
    * set new to a full table resolves to the overflow series instead — the default tags plus
    * `{ [OVERFLOW_TAG]: 'true' }`, as OpenTelemetry's cardinality limit does — and is counted
-   * in {@link SeriesTable.overflowed}. Series idle for a whole window are forgotten at the next
-   * {@link SeriesTable.trim}, which makes room for new ones.
+   * in `SeriesTable.overflowed`. Series idle for a whole window are forgotten at the next
+   * `SeriesTable.trim()`, which makes room for new ones.
    */
   maxSeries?: number;
 }

@@ -6,7 +6,10 @@ import { type LineHandler, LineReader } from './LineReader.js';
 import { lineTooLong, malformedLine } from './malformedLine.js';
 import type { ParsedElement } from './ParsedElement.js';
 
-/** Options every line parser ({@link parseNDJSON}, {@link parseStatsD}) accepts. */
+/**
+ * Options every line parser ({@link parseNDJSON}, {@link parseStatsD}) accepts.
+ * @category Parsers
+ */
 export interface LineParserOptions {
   /**
    * Longest accepted line in **bytes** (UTF-8), not counting its `\n` or `\r\n`; default
@@ -26,7 +29,10 @@ export interface LineParserOptions {
   highWaterMark?: number;
 }
 
-/** The `input` of a parser's MetrixError: the 1-based line number and the line (maybe cut). */
+/**
+ * The `input` of a parser's MetrixError: the 1-based line number and the line (maybe cut).
+ * @category Parsers
+ */
 export interface MalformedLineInput {
   /** 1-based line number in the whole input. */
   line: number;
@@ -59,6 +65,7 @@ export interface MalformedLineInput {
  * console.log(parser.malformedCount); // 1
  * ```
  * @see {@link parseNDJSON}, {@link parseStatsD}
+ * @category Parsers
  */
 export abstract class LineParser extends Transform {
   /** Longest accepted line in bytes. */

@@ -14,6 +14,7 @@ import type { Tags } from '../MElement.js';
  * const el: ParsedElement = { name: 'words', value: 120, tags: { section: 'sports' } };
  * ```
  * @see {@link parseNDJSON}, {@link parseStatsD}
+ * @category Parsers
  */
 export interface ParsedElement {
   /** Metric name, a non-empty string. */

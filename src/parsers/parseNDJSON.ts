@@ -2,7 +2,10 @@ import { LineParser, type LineParserOptions } from './LineParser.js';
 import { ndjsonFormat } from './ndjsonFormat.js';
 import type { ParsedElement } from './ParsedElement.js';
 
-/** Options of {@link parseNDJSON}. */
+/**
+ * Options of {@link parseNDJSON}.
+ * @category Parsers
+ */
 export type ParseNDJSONOptions = LineParserOptions;
 
 class NDJSONParser extends LineParser {
@@ -64,6 +67,7 @@ class NDJSONParser extends LineParser {
  * parser.on('malformed', (err) => console.error(err.message)); // "parseNDJSON: line 7: …"
  * ```
  * @see {@link parseStatsD} for the StatsD line protocol; {@link LineParser} for the shared rules.
+ * @category Parsers
  */
 export function parseNDJSON(options?: ParseNDJSONOptions): LineParser {
   return new NDJSONParser('parseNDJSON', options);

@@ -7,10 +7,14 @@ import { type StatsDFormat, type StatsDFormatOptions, statsdFormat } from './sta
 /**
  * The StatsD metric types {@link parseStatsD} accepts: counter, timer, histogram, distribution,
  * gauge and set.
+ * @category Parsers
  */
 export type StatsDType = 'c' | 'ms' | 'h' | 'd' | 'g' | 's';
 
-/** What {@link parseStatsD} emits: a {@link ParsedElement} that also tells its StatsD type. */
+/**
+ * What {@link parseStatsD} emits: a {@link ParsedElement} that also tells its StatsD type.
+ * @category Parsers
+ */
 export interface StatsDElement extends ParsedElement {
   /**
    * The StatsD type the value was sent as, so that a router can pick the aggregations that
@@ -26,12 +30,16 @@ export interface StatsDElement extends ParsedElement {
   sampleRate?: number;
 }
 
-/** Options of {@link parseStatsD}: the line options and the bounds of the gauge state. */
+/**
+ * Options of {@link parseStatsD}: the line options and the bounds of the gauge state.
+ * @category Parsers
+ */
 export type ParseStatsDOptions = LineParserOptions & StatsDFormatOptions;
 
 /**
  * What {@link parseStatsD} returns: a {@link LineParser} that also counts the DogStatsD events
  * and service checks it ignored.
+ * @category Parsers
  */
 export interface StatsDParser extends LineParser {
   /** DogStatsD events (`_e{…}`) seen and ignored. */
@@ -152,6 +160,7 @@ export function checkGaugeOptions(maxGauges: unknown, gaugeExpiryMs: unknown): v
  *   .bind(8125, '127.0.0.1');
  * ```
  * @see {@link parseNDJSON} for JSON lines; {@link statsdAggregations} for the aggregations per type.
+ * @category Parsers
  */
 export function parseStatsD(options?: ParseStatsDOptions): StatsDParser {
   if (options !== undefined && (options === null || typeof options !== 'object')) {

@@ -5,7 +5,10 @@ import { describe } from '../internal/describe.js';
 import { ErrorCode, MetrixError } from '../MetrixError.js';
 import type { StatsDType } from './parseStatsD.js';
 
-/** Options of {@link statsdAggregations}. */
+/**
+ * Options of {@link statsdAggregations}.
+ * @category Parsers
+ */
 export interface StatsDAggregationsOptions {
   /** The window in seconds; when given, counters also get `rate` (sum ÷ seconds), as the daemon. */
   windowSize?: number;
@@ -33,6 +36,7 @@ export interface StatsDAggregationsOptions {
  * @throws {@link MetrixError} `ERR_METRIX_INVALID_ARGUMENT` for an unknown type, a `windowSize`
  * that is not a positive number, or a percentile outside `(0, 100]`.
  * @see {@link parseStatsD}, which says how each type maps to elements.
+ * @category Parsers
  */
 export function statsdAggregations(type: StatsDType, options: StatsDAggregationsOptions = {}): Record<string, AggFunc> {
   const { windowSize, percentiles = [90] } = options;

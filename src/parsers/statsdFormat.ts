@@ -3,11 +3,17 @@ import { keyFromTags } from '../key.js';
 import type { Tags } from '../MElement.js';
 import { ErrorCode, MetrixError } from '../MetrixError.js';
 import type { LineFormat } from './LineFormat.js';
-import type { StatsDElement, StatsDType } from './parseStatsD.js';
+// LineParserOptions and parseStatsD are named in {@link}s only.
+import type { LineParserOptions } from './LineParser.js';
+import type { parseStatsD, StatsDElement, StatsDType } from './parseStatsD.js';
 import { TagsTextCache } from './TagsTextCache.js';
 import { validTime } from './validTime.js';
 
-/** Options of {@link statsdFormat}: how many gauge series are remembered, and for how long. */
+/**
+ * The StatsD options of {@link parseStatsD} (beside {@link LineParserOptions}): how many gauge
+ * series are remembered for `+`/`-` deltas, and for how long.
+ * @category Parsers
+ */
 export interface StatsDFormatOptions {
   /** Gauge series (name × tags) whose current value is kept for `+`/`-` deltas; default 10 000. */
   maxGauges?: number;

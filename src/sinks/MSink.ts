@@ -2,7 +2,10 @@ import { Writable } from 'readable-stream';
 import { streamOptions } from '../internal/validate.js';
 import type { MElement } from '../MElement.js';
 
-/** Options of {@link MSink}. */
+/**
+ * Options of {@link MSink}.
+ * @category Sinks
+ */
 export interface MSinkOptions {
   /** Elements buffered before `write()` returns `false` (default 16). */
   highWaterMark?: number;
@@ -28,6 +31,7 @@ export interface MSinkOptions {
  *   }
  * }
  * ```
+ * @category Sinks
  */
 export abstract class MSink extends Writable {
   constructor(options: MSinkOptions = {}) {

@@ -6,7 +6,10 @@ import { graphiteLine } from './transport/lineProtocols.js';
 import { tcpPort } from './transport/targetUrl.js';
 import { type TcpTarget, tcpSend } from './transport/tcpSend.js';
 
-/** Options of {@link MSinkGraphite}. */
+/**
+ * Options of {@link MSinkGraphite}.
+ * @category Sinks
+ */
 export interface MSinkGraphiteOptions extends MSinkNetworkOptions {
   /** Host of Graphite's plaintext listener (carbon), default `127.0.0.1`. */
   host?: string;
@@ -47,6 +50,7 @@ export interface MSinkGraphiteOptions extends MSinkNetworkOptions {
  * another option. While streaming the sink fails with `ERR_METRIX_BACKEND_UNAVAILABLE` when the
  * retries run out (see {@link MSinkNetwork}); Graphite never rejects.
  * @see {@link MSinkOpenTSDB}, {@link MSinkInflux}, {@link MSinkPrometheus}.
+ * @category Sinks
  */
 export class MSinkGraphite extends MSinkNetwork {
   readonly #target: TcpTarget;

@@ -7,7 +7,10 @@ import { type HttpTarget, httpPost, httpTarget } from './transport/httpPost.js';
 import { influxKey, influxLine } from './transport/lineProtocols.js';
 import { targetUrl } from './transport/targetUrl.js';
 
-/** Options of {@link MSinkInflux}. */
+/**
+ * Options of {@link MSinkInflux}.
+ * @category Sinks
+ */
 export interface MSinkInfluxOptions extends MSinkNetworkOptions {
   /**
    * Base URL of the server, e.g. `http://127.0.0.1:8086`; the sink posts to `<url>/write`
@@ -60,6 +63,7 @@ export interface MSinkInfluxOptions extends MSinkNetworkOptions {
  * `ERR_METRIX_BACKEND_REJECTED` (a 4xx, with the server's message) or
  * `ERR_METRIX_BACKEND_UNAVAILABLE` (see {@link MSinkNetwork}).
  * @see {@link MSinkOpenTSDB}, {@link MSinkGraphite}, {@link MSinkPrometheus}.
+ * @category Sinks
  */
 export class MSinkInflux extends MSinkNetwork {
   readonly #target: HttpTarget;

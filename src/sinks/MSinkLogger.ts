@@ -8,10 +8,14 @@ import { MSink, type MSinkOptions } from './MSink.js';
  * - `'pino'`: `logger[level]({ metric: { name, value, tags, time } }, message)` — pino, bunyan;
  * - `'winston'`: `logger[level](message, { metric: { name, value, tags, time } })` — winston;
  * - `'console'`: `logger[level](message)`, one string with the whole element.
+ * @category Sinks
  */
 export type MSinkLoggerStyle = 'pino' | 'winston' | 'console';
 
-/** Options of {@link MSinkLogger}. */
+/**
+ * Options of {@link MSinkLogger}.
+ * @category Sinks
+ */
 export interface MSinkLoggerOptions extends MSinkOptions {
   /** Any object with level methods (`console`, a pino or winston logger). Default `console`. */
   logger?: object;

@@ -4,7 +4,10 @@ import { MSink, type MSinkOptions } from './MSink.js';
 import type { TextWritable } from './TextWritable.js';
 import { LineWriter } from './transport/LineWriter.js';
 
-/** Options of {@link MSinkNDJSON}. */
+/**
+ * Options of {@link MSinkNDJSON}.
+ * @category Sinks
+ */
 export interface MSinkNDJSONOptions extends MSinkOptions {
   /**
    * Whether the sink ends the writable at end of input (and waits for its `'finish'`). Default
@@ -40,6 +43,7 @@ export interface MSinkNDJSONOptions extends MSinkOptions {
  * @throws {@link MetrixError} `ERR_METRIX_INVALID_ARGUMENT` when `writable` is not a writable
  * stream or `options` is not an object.
  * @see {@link MSinkPrinter} for human-readable lines.
+ * @category Sinks
  */
 export class MSinkNDJSON extends MSink {
   readonly #out: LineWriter;

@@ -8,7 +8,10 @@ import { type RetryOptions, retryPolicy } from './transport/retry.js';
 
 export type { RetryOptions };
 
-/** Options every batching network sink shares: {@link MSinkOpenTSDB}, {@link MSinkGraphite}, {@link MSinkInflux}. */
+/**
+ * Options every batching network sink shares: {@link MSinkOpenTSDB}, {@link MSinkGraphite}, {@link MSinkInflux}.
+ * @category Sinks
+ */
 export interface MSinkNetworkOptions extends MSinkOptions {
   /** Elements per request or connection (default 500). A full batch is sent at once. */
   batchSize?: number;
@@ -82,6 +85,7 @@ export interface MSinkNetworkOptions extends MSinkOptions {
  * ```
  * @throws {@link MetrixError} `ERR_METRIX_INVALID_ARGUMENT` at construction for an invalid option.
  * @see {@link MSinkOpenTSDB}, {@link MSinkGraphite}, {@link MSinkInflux}.
+ * @category Sinks
  */
 export abstract class MSinkNetwork extends MSink {
   /** Longest silence of one attempt, in ms (the `timeoutMs` option). */

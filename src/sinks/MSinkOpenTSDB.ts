@@ -7,7 +7,10 @@ import { openTsdbJson, openTsdbTelnetLine } from './transport/lineProtocols.js';
 import { targetUrl } from './transport/targetUrl.js';
 import { type TcpTarget, tcpSend } from './transport/tcpSend.js';
 
-/** Options of {@link MSinkOpenTSDB}. */
+/**
+ * Options of {@link MSinkOpenTSDB}.
+ * @category Sinks
+ */
 export interface MSinkOpenTSDBOptions extends MSinkNetworkOptions {
   /**
    * Where OpenTSDB listens, and how to talk to it:
@@ -58,6 +61,7 @@ export interface MSinkOpenTSDBOptions extends MSinkNetworkOptions {
  * another invalid option. While streaming the sink fails with `ERR_METRIX_BACKEND_REJECTED` or
  * `ERR_METRIX_BACKEND_UNAVAILABLE` (see {@link MSinkNetwork}).
  * @see {@link MSinkGraphite}, {@link MSinkInflux}, {@link MSinkPrometheus}.
+ * @category Sinks
  */
 export class MSinkOpenTSDB extends MSinkNetwork {
   /** `'http'` (JSON API) or `'telnet'` (put lines), from the URL's scheme. */

@@ -28,7 +28,10 @@ export interface OTelMeterProviderLike {
   getMeter(name: string, version?: string): OTelMeterLike;
 }
 
-/** Options of {@link MSinkOpenTelemetry}: exactly one of `meterProvider` and `meter`. */
+/**
+ * Options of {@link MSinkOpenTelemetry}: exactly one of `meterProvider` and `meter`.
+ * @category Sinks
+ */
 export interface MSinkOpenTelemetryOptions extends MSinkOptions {
   /** The MeterProvider to record into; the sink asks it for the meter `meterName`. */
   meterProvider?: OTelMeterProviderLike;

@@ -4,7 +4,10 @@ import { MSink, type MSinkOptions } from './MSink.js';
 import type { TextWritable } from './TextWritable.js';
 import { LineWriter } from './transport/LineWriter.js';
 
-/** Options of {@link MSinkPrinter}. */
+/**
+ * Options of {@link MSinkPrinter}.
+ * @category Sinks
+ */
 export interface MSinkPrinterOptions extends MSinkOptions {
   /** Where the lines go; default `process.stdout`. The sink never ends this stream. */
   stream?: TextWritable;
@@ -32,6 +35,7 @@ export interface MSinkPrinterOptions extends MSinkOptions {
  * @throws {@link MetrixError} `ERR_METRIX_INVALID_ARGUMENT` when `options` is not an object or
  * `stream` is not a writable stream.
  * @see {@link MSinkLogger} for a logger, {@link MSinkNDJSON} for machine-readable lines.
+ * @category Sinks
  */
 export class MSinkPrinter extends MSink {
   readonly #out: LineWriter;

@@ -32,7 +32,10 @@ export interface PromClientLike<R extends PromRegistryLike = PromRegistryLike> {
   register: R;
 }
 
-/** Options of {@link MSinkPromClient}. */
+/**
+ * Options of {@link MSinkPromClient}.
+ * @category Sinks
+ */
 export interface MSinkPromClientOptions<R extends PromRegistryLike = PromRegistryLike> extends MSinkOptions {
   /** The registry the gauges are registered in. Default: prom-client's global `register`. */
   registry?: R;

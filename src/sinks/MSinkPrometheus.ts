@@ -8,7 +8,10 @@ import { prometheusFamilyName } from './prometheusFamilyName.js';
 import { formatValue, prometheusLabels, wholeMs } from './transport/lineProtocols.js';
 import { tcpPort } from './transport/targetUrl.js';
 
-/** Options of {@link MSinkPrometheus}. */
+/**
+ * Options of {@link MSinkPrometheus}.
+ * @category Sinks
+ */
 export interface MSinkPrometheusOptions extends MSinkOptions {
   /**
    * Port of the sink's own HTTP server (`0` picks a free one; see {@link MSinkPrometheus.ready}).
@@ -45,7 +48,10 @@ export interface MSinkPrometheusOptions extends MSinkOptions {
   scrapeIntervalMs?: number;
 }
 
-/** Where the sink's own server listens. */
+/**
+ * Where the sink's own server listens.
+ * @category Sinks
+ */
 export interface MSinkPrometheusAddress {
   host: string;
   port: number;

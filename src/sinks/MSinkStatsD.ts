@@ -7,10 +7,16 @@ import { MSink, type MSinkOptions } from './MSink.js';
 import { formatValue, sanitizeTags } from './transport/lineProtocols.js';
 import { tcpPort } from './transport/targetUrl.js';
 
-/** The StatsD metric type each element is sent as. */
+/**
+ * The StatsD metric type each element is sent as.
+ * @category Sinks
+ */
 export type StatsDSendType = 'g' | 'c' | 'ms' | 'h' | 'd';
 
-/** Options of {@link MSinkStatsD}. */
+/**
+ * Options of {@link MSinkStatsD}.
+ * @category Sinks
+ */
 export interface MSinkStatsDOptions extends MSinkOptions {
   /** The daemon's or agent's address (default `127.0.0.1`). */
   host?: string;

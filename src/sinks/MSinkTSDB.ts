@@ -3,7 +3,10 @@ import type { MElement, Tags } from '../MElement.js';
 import { ErrorCode, MetrixError } from '../MetrixError.js';
 import { MSink, type MSinkOptions } from './MSink.js';
 
-/** What {@link MSinkTSDB} needs of a time-series database client. */
+/**
+ * What {@link MSinkTSDB} needs of a time-series database client.
+ * @category Sinks
+ */
 export interface TSDBClient {
   /**
    * Sends one data point. A returned Promise (or thenable) is awaited before the next element
@@ -15,7 +18,10 @@ export interface TSDBClient {
   send(name: string, value: number, tags: Tags, time: number): unknown;
 }
 
-/** Options of {@link MSinkTSDB}. */
+/**
+ * Options of {@link MSinkTSDB}.
+ * @category Sinks
+ */
 export interface MSinkTSDBOptions extends MSinkOptions {
   /**
    * The finest time resolution the client keeps, in milliseconds (default `1`). Set `1000` for a
@@ -49,6 +55,7 @@ export interface MSinkTSDBOptions extends MSinkOptions {
  * @throws {@link MetrixError} `ERR_METRIX_INVALID_ARGUMENT` when `client.send` is not a function
  * or `timeResolutionMs` is not a positive number.
  * @see {@link MSink} to write a sink of your own.
+ * @category Sinks
  */
 export class MSinkTSDB extends MSink {
   readonly client: TSDBClient;

@@ -9,6 +9,7 @@
  * import type { TextWritable } from 'metrix-stream';
  * const file: TextWritable = createWriteStream('metrics.ndjson');
  * ```
+ * @category Sinks
  */
 export interface TextWritable {
   /** Writes a chunk; `false` asks the writer to wait for `'drain'`. */

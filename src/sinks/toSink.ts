@@ -3,12 +3,16 @@ import type { MElement } from '../MElement.js';
 import { ErrorCode, MetrixError } from '../MetrixError.js';
 import { MSink } from './MSink.js';
 
-/** A plain function used as a sink: called once per element; a returned Promise is awaited. */
+/**
+ * A plain function used as a sink: called once per element; a returned Promise is awaited.
+ * @category Sinks
+ */
 export type MSinkFunction = (element: MElement) => void | Promise<void>;
 
 /**
  * The part of an object-mode Writable a coordinator uses (Node's `stream.Writable`, a
  * readable-stream Writable, an {@link MSink}).
+ * @category Sinks
  */
 export interface ObjectWritable {
   write(chunk: MElement, callback?: (error?: Error | null) => void): boolean;
@@ -23,7 +27,10 @@ export interface ObjectWritable {
   readonly writableObjectMode: boolean;
 }
 
-/** Anything accepted where a sink is: an {@link MSink}, any object-mode Writable, or a function. */
+/**
+ * Anything accepted where a sink is: an {@link MSink}, any object-mode Writable, or a function.
+ * @category Sinks
+ */
 export type MSinkLike = MSink | ObjectWritable | MSinkFunction;
 
 /**
@@ -47,6 +54,7 @@ export type MSinkLike = MSink | ObjectWritable | MSinkFunction;
  * in object mode (wrap a byte stream in {@link MSinkNDJSON}), one already ended or destroyed,
  * or a value that is neither a function nor a Writable.
  * @see {@link MSink} to write a sink class; {@link MCoordinator.addMSink}.
+ * @category Sinks
  */
 export function toSink(sink: MSinkLike): ObjectWritable {
   if (typeof sink === 'function') return new MSinkFromFunction(sink);

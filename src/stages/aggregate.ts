@@ -39,6 +39,7 @@ import type { StageOptions } from './StageOptions.js';
  * ```
  * @see {@link windowByTime} and {@link batchByCount} before it; {@link zipAggs} for several
  * aggregations; {@link flatten}.
+ * @category Stages
  */
 export function aggregate(name: string, fn: AggFunc | Aggregator, options?: StageOptions): Transform {
   if (typeof name !== 'string' || name.length === 0) {

@@ -30,6 +30,7 @@ import { type WindowStageOptions, windowingStage, windowPlan } from './windowing
  * for await (const batch of batches) console.log(batch.count); // 2, then 1
  * ```
  * @see {@link windowByTime} to group by time instead; {@link aggregate} to read the batches.
+ * @category Stages
  */
 export function batchByCount(size: number, options: WindowStageOptions = {}): Transform {
   positiveInteger(size, 'batchByCount(size): size', ErrorCode.INVALID_GROUPING);

@@ -16,6 +16,7 @@ import type { StageOptions } from './StageOptions.js';
  * const nonEmptyWindows = windowByTime(1).pipe(dropEmpty());
  * ```
  * @see {@link windowByTime}, which emits empty windows; {@link aggregate}, the next stage.
+ * @category Stages
  */
 export function dropEmpty(options?: StageOptions): Transform {
   return new Transform({

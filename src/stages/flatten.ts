@@ -17,6 +17,7 @@ import type { StageOptions } from './StageOptions.js';
  * const items = await Readable.from([[1, 2], [[3]]]).pipe(flatten()).toArray(); // [1, 2, 3]
  * ```
  * @see {@link aggregate} and {@link zipAggs}, whose arrays it flattens.
+ * @category Stages
  */
 export function flatten(options?: StageOptions): Transform {
   return new Transform({

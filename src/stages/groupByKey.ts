@@ -7,7 +7,10 @@ import { positiveInteger, streamOptions } from '../internal/validate.js';
 import type { TagsInput } from '../Tags.js';
 import type { StageOptions } from './StageOptions.js';
 
-/** Options of {@link groupByKey}. */
+/**
+ * Options of {@link groupByKey}.
+ * @category Stages
+ */
 export interface GroupByKeyOptions extends StageOptions {
   /** Tags given to every element; an element's own tags override and extend them. */
   defaultTags?: TagsInput;
@@ -34,6 +37,7 @@ export interface GroupByKeyOptions extends StageOptions {
  * const batches = groupByKey({ defaultTags: { host: 'a' } }).pipe(batchByCount(100, { agg: sum }));
  * ```
  * @see {@link windowByTime} and {@link batchByCount} after it; {@link keyFromTags} for the key.
+ * @category Stages
  */
 export function groupByKey(options: GroupByKeyOptions = {}): Transform {
   const { maxRetained } = options;

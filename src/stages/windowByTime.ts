@@ -7,7 +7,10 @@ import { positiveNumber } from '../internal/validate.js';
 import { ErrorCode, MetrixError } from '../MetrixError.js';
 import { type WindowStageOptions, windowingStage, windowPlan } from './windowingStage.js';
 
-/** Options of {@link windowByTime}. */
+/**
+ * Options of {@link windowByTime}.
+ * @category Stages
+ */
 export interface WindowByTimeOptions extends WindowStageOptions {
   /**
    * Which time chooses a value's window: `'arrival'` (default), when it reaches the stage,
@@ -57,6 +60,7 @@ export interface WindowByTimeOptions extends WindowStageOptions {
  * ```
  * @see {@link batchByCount} to group by count; {@link dropEmpty} to drop the empty windows;
  * {@link aggregate} to read them.
+ * @category Stages
  */
 export function windowByTime(seconds: number, options: WindowByTimeOptions = {}): Transform {
   const windowMs = positiveNumber(seconds, 'windowByTime(seconds): seconds', ErrorCode.INVALID_GROUPING) * 1000;

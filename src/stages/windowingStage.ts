@@ -12,7 +12,10 @@ import { type AggSpec, parseAgg } from '../internal/parseAgg.js';
 import { streamOptions } from '../internal/validate.js';
 import type { StageOptions } from './StageOptions.js';
 
-/** Options of {@link windowByTime} and {@link batchByCount} about what a window keeps. */
+/**
+ * Options of {@link windowByTime} and {@link batchByCount} about what a window keeps.
+ * @category Stages
+ */
 export interface WindowStageOptions extends StageOptions {
   /**
    * The aggregations the windows will be read with (as MStream's `agg`): the window keeps the

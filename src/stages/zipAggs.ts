@@ -5,7 +5,10 @@ import { streamOptions } from '../internal/validate.js';
 import { ErrorCode, MetrixError } from '../MetrixError.js';
 import type { StageOptions } from './StageOptions.js';
 
-/** An object-mode Duplex that emits exactly one output for each input, like {@link aggregate}. */
+/**
+ * An object-mode Duplex that emits exactly one output for each input, like {@link aggregate}.
+ * @category Stages
+ */
 export type ZipBranch = Pick<Duplex, 'write' | 'end' | 'on' | 'destroy'>;
 
 /**
@@ -33,6 +36,7 @@ export type ZipBranch = Pick<Duplex, 'write' | 'end' | 'on' | 'destroy'>;
  *   .pipe(flatten());
  * ```
  * @see {@link aggregate}; {@link flatten}, which turns the arrays back into elements.
+ * @category Stages
  */
 export function zipAggs(branches: readonly ZipBranch[], options?: StageOptions): Transform {
   if (!Array.isArray(branches) || branches.length === 0) {
