@@ -175,30 +175,7 @@ export function startCli(config: CliConfig, io: CliIO): CliRun {
     await Promise.all(all.map((input) => input.done));
     await mc.close().catch((err: Error) => fail(err));
     reporter.stopProgress();
-    if (reporter.malformedCount > 0) reporter.log(`skipped ${reporter.malformedCount} malformed line(s)`);
-    const events = statsdFormats.reduce((n, f) => n + f.events, 0);
-    const checks = statsdFormats.reduce((n, f) => n + f.serviceChecks, 0);
-    if (events + checks > 0) reporter.log(`ignored ${events} StatsD event(s) and ${checks} service check(s)`);
-    if (router.unknown > 0) {
-      reporter.log(
-        `dropped ${router.unknown} element(s) with no stream (names: ${[...router.droppedNames].join(', ')})`,
-      );
-    }
-    if (router.overLimit > 0) {
-      reporter.log(
-        `dropped ${router.overLimit} element(s) of new names past --max-streams ${router.created} (names: ${[...router.droppedNames].join(', ')})`,
-      );
-    }
-    if (router.refused > 0 && failure === undefined) {
-      reporter.log(`${router.refused} element(s) refused by their stream, the first: ${router.firstRefusal?.message}`);
-    }
-    const udp = inputs.statsd?.counts();
-    if ((udp?.dropped ?? 0) > 0) reporter.log(`dropped ${udp?.dropped} UDP datagram(s) while the pipeline was behind`);
-    if ((udp?.kernelDropped ?? 0) > 0) {
-      reporter.log(
-        `the kernel dropped ${udp?.kernelDropped} UDP datagram(s): its receive buffer was full (see --udp-buffer)`,
-      );
-    }
+    reportLosses(reporter, router, statsdFormats, inputs.statsd?.counts(), failure !== undefined);
     if (showProgress) reporter.finalSummary({ in: router.routed, out: outCount });
     return failure === undefined ? 0 : 1;
   })();
@@ -209,6 +186,41 @@ export function startCli(config: CliConfig, io: CliIO): CliRun {
     stop,
     counts: () => ({ in: router.routed, out: outCount }),
   };
+}
+
+/**
+ * The end-of-run lines that account for everything not aggregated: malformed lines skipped,
+ * StatsD events and service checks ignored, elements dropped (no stream, past `--max-streams`)
+ * or refused by their stream, UDP datagrams dropped while behind or by the kernel.
+ */
+function reportLosses(
+  reporter: CliReporter,
+  router: Router,
+  statsdFormats: readonly StatsDFormat[],
+  udp: Readonly<Record<string, number>> | undefined,
+  failed: boolean,
+): void {
+  if (reporter.malformedCount > 0) reporter.log(`skipped ${reporter.malformedCount} malformed line(s)`);
+  const events = statsdFormats.reduce((n, f) => n + f.events, 0);
+  const checks = statsdFormats.reduce((n, f) => n + f.serviceChecks, 0);
+  if (events + checks > 0) reporter.log(`ignored ${events} StatsD event(s) and ${checks} service check(s)`);
+  const names = [...router.droppedNames].join(', ');
+  if (router.unknown > 0) reporter.log(`dropped ${router.unknown} element(s) with no stream (names: ${names})`);
+  if (router.overLimit > 0) {
+    reporter.log(
+      `dropped ${router.overLimit} element(s) of new names past --max-streams ${router.created} (names: ${names})`,
+    );
+  }
+  // After a failure the streams refuse everything: that failure was reported already.
+  if (router.refused > 0 && !failed) {
+    reporter.log(`${router.refused} element(s) refused by their stream, the first: ${router.firstRefusal?.message}`);
+  }
+  const dropped = udp?.dropped ?? 0;
+  if (dropped > 0) reporter.log(`dropped ${dropped} UDP datagram(s) while the pipeline was behind`);
+  const kernelDropped = udp?.kernelDropped ?? 0;
+  if (kernelDropped > 0) {
+    reporter.log(`the kernel dropped ${kernelDropped} UDP datagram(s): its receive buffer was full (see --udp-buffer)`);
+  }
 }
 
 /** Adds the sinks of `--ndjson-out`, `--influx`, `--opentsdb`, `--graphite`, `--prometheus-port`. */
