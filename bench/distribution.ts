@@ -21,9 +21,21 @@ interface Sizes {
   perSeries: number;
 }
 
-/** One run of the tier: one edge, one merging process owning all 8 partitions, a counting sink. */
-async function tier(url: string, run: number, { series, windows, perSeries }: Sizes, paced = false) {
-  const nc = await connect({ servers: url });
+/**
+ * One run of the tier: one edge, one merging process owning all 8 partitions, a counting sink,
+ * in this process. `together`: the merger consumes while the edge publishes (end to end);
+ * otherwise the edge publishes everything first and the merger then works off the backlog, which
+ * times each tier alone. `paced`: each window waits until the one before was emitted.
+ */
+async function tier(
+  url: string,
+  run: number,
+  { series, windows, perSeries }: Sizes,
+  mode: 'together' | 'apart' | 'paced',
+) {
+  // Without async traces the client builds no Error (and stack) per request: the largest
+  // single cost of a publish in a profile here.
+  const nc = await connect({ servers: url, noAsyncTraces: true });
   // Each run gets its own stream and consumers: nothing of the run before is in the way.
   const dist = { streamName: `BENCH_${run}`, subjectPrefix: `bench${run}`, partitions: 8 };
   const lastOfWindow = new Map<number, number>(); // window end → wall time its last aggregate arrived
@@ -36,7 +48,7 @@ async function tier(url: string, run: number, { series, windows, perSeries }: Si
       lastOfWindow.set(el.time, performance.now());
     },
   });
-  await merger.start();
+  if (mode !== 'apart') await merger.start();
   const forwarder = new PartialForwarder(nc, { ...dist, source: 'bench-edge' });
   const ms = new MStream('lat', { agg: AGG, windowSize: WINDOW_MS / 1000, windowTime: 'event' });
   const published = new Map<number, number>(); // window start → wall time it was handed to the forwarder
@@ -52,7 +64,7 @@ async function tier(url: string, run: number, { series, windows, perSeries }: Si
     // Paced: window w-1's partials went out when window w began; they complete window w-2.
     // Wait for its aggregates before the next window, so that the delay measured is the
     // tier's own, not a backlog's.
-    if (paced && w >= 2) {
+    if (mode === 'paced' && w >= 2) {
       const deadline = Date.now() + 60_000;
       while (!lastOfWindow.has(T0 + (w - 1) * WINDOW_MS)) {
         if (Date.now() > deadline) throw new Error(`window ${w - 2} not emitted within 60 s`);
@@ -62,8 +74,10 @@ async function tier(url: string, run: number, { series, windows, perSeries }: Si
   }
   await ms.close();
   await forwarder.close();
+  const edgeDone = performance.now();
+  if (mode === 'apart') await merger.start();
   await merger.close({ flush: true });
-  const seconds = (performance.now() - started) / 1000;
+  const done = performance.now();
   const partials = series * windows;
   if (elements !== partials * Object.keys(AGG).length) {
     throw new Error(`tier: ${elements} aggregates, expected ${partials * Object.keys(AGG).length}`);
@@ -73,11 +87,16 @@ async function tier(url: string, run: number, { series, windows, perSeries }: Si
   const delays: number[] = [];
   for (let w = 0; w + 1 < windows; w++) {
     const completing = published.get(T0 + (w + 1) * WINDOW_MS) as number;
-    const done = lastOfWindow.get(T0 + (w + 1) * WINDOW_MS) as number;
-    delays.push(done - completing);
+    const emitted = lastOfWindow.get(T0 + (w + 1) * WINDOW_MS) as number;
+    delays.push(emitted - completing);
   }
   await nc.close();
-  return { perSecond: partials / seconds, delayMs: median(delays), seconds, partials };
+  return {
+    perSecond: partials / ((done - started) / 1000),
+    edgePerSecond: partials / ((edgeDone - started) / 1000),
+    mergePerSecond: partials / ((done - edgeDone) / 1000),
+    delayMs: median(delays),
+  };
 }
 
 /** The same job in one process: one MStream, aggregates read from its readable side. */
@@ -115,33 +134,45 @@ export const question: Question = {
     const nats = await NatsServer.start();
     try {
       const runs = settings.quick ? 1 : 3;
-      const tiers = [];
-      for (let r = 0; r < runs; r++) tiers.push(await tier(nats.url, r, sizes));
-      const pacedRuns = [];
-      for (let r = 0; r < runs; r++) pacedRuns.push(await tier(nats.url, runs + r, { ...sizes, windows: 10 }, true));
+      const together = [];
+      const apart = [];
+      const paced = [];
+      let run = 0;
+      for (let r = 0; r < runs; r++) {
+        together.push(await tier(nats.url, run++, sizes, 'together'));
+        apart.push(await tier(nats.url, run++, sizes, 'apart'));
+        paced.push(await tier(nats.url, run++, { ...sizes, windows: 10 }, 'paced'));
+      }
       const single = await oneProcess(sizes);
-      const rate = median(tiers.map((x) => x.perSecond));
-      const delay = median(pacedRuns.map((x) => x.delayMs));
-      const backlogDelay = median(tiers.map((x) => x.delayMs));
-      const kase = `${sizes.series} series × ${sizes.windows} windows, [sum,max,mean,p99 sketch], 8 partitions, 1 edge + 1 merger`;
+      const k = (x: number) => `${(x / 1000).toFixed(1)} k`;
+      const figure = (xs: number[]) => `${k(median(xs))} partials/s (runs: ${xs.map((x) => k(x)).join(', ')})`;
+      const kase = `${sizes.series} series × ${sizes.windows} windows, [sum,max,mean,p99 sketch], 8 partitions`;
+      const baseline = `one process ${k(single.perSecond)} series-windows/s`;
+      const row = (what: string, figureText: string, vs: string): Row => ({
+        question: 'distribution',
+        case: `${kase}: ${what}`,
+        figure: figureText,
+        baseline,
+        vs,
+        target: '',
+        met: undefined,
+      });
+      const rate = median(together.map((x) => x.perSecond));
       return [
+        row(
+          'edge + merger in one process, together',
+          figure(together.map((x) => x.perSecond)),
+          `${(single.perSecond / rate).toFixed(0)}× slower`,
+        ),
+        row('edge alone (published and acknowledged)', figure(apart.map((x) => x.edgePerSecond)), ''),
+        row('merger alone (a backlog worked off)', figure(apart.map((x) => x.mergePerSecond)), ''),
         {
-          question: 'distribution',
-          case: kase,
-          figure: `tier ${(rate / 1000).toFixed(1)} k partials/s (runs: ${tiers.map((x) => (x.perSecond / 1000).toFixed(1)).join(', ')})`,
-          baseline: `one process ${(single.perSecond / 1000).toFixed(0)} k series-windows/s`,
-          vs: `${(single.perSecond / rate).toFixed(0)}× slower`,
-          target: '',
-          met: undefined,
-        },
-        {
-          question: 'distribution',
-          case: kase,
-          figure: `completing partial → final aggregate ${delay.toFixed(1)} ms (median, paced; ${backlogDelay.toFixed(0)} ms behind the unpaced run's backlog)`,
+          ...row(
+            'paced, 10 windows',
+            `completing partial → final aggregate ${median(paced.map((x) => x.delayMs)).toFixed(1)} ms (median; runs: ${paced.map((x) => x.delayMs.toFixed(0)).join(', ')} ms)`,
+            '',
+          ),
           baseline: `one process: window closed → aggregates ${single.delayMs.toFixed(2)} ms`,
-          vs: '',
-          target: '',
-          met: undefined,
         },
       ];
     } finally {
