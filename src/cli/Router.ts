@@ -100,11 +100,15 @@ export class Router {
     return this.#room;
   }
 
-  /** Routes one element; returns `false` when its stream is now full (see {@link Router.room}). */
-  route(element: ParsedElement | StatsDElement): boolean {
+  /**
+   * Routes one element; returns `false` when its stream is now full (see {@link Router.room}).
+   * `fromClient`: the element came from a network client, whose input never stops the command —
+   * under `--unknown error` its unknown name is dropped and counted instead of failing the run.
+   */
+  route(element: ParsedElement | StatsDElement, fromClient = false): boolean {
     let route = this.#routes.get(element.name);
     if (route === undefined) {
-      route = this.#unseen(element);
+      route = this.#unseen(element, fromClient);
       if (route === undefined) return true;
     }
     let ok: boolean;
@@ -134,11 +138,11 @@ export class Router {
   }
 
   /** The route of a name without one: created, or `undefined` when the element is dropped. */
-  #unseen(element: ParsedElement | StatsDElement): Route | undefined {
+  #unseen(element: ParsedElement | StatsDElement, fromClient: boolean): Route | undefined {
     const { name } = element;
     const policy = this.#config.unknown;
     if (policy !== 'auto') {
-      if (policy === 'error') {
+      if (policy === 'error' && !fromClient) {
         if (!this.#failed) {
           this.#failed = true;
           this.#hooks.fail(

@@ -504,3 +504,33 @@ t.test(
     t.pass('no crash, every valid line counted');
   },
 );
+
+t.test('startCli: under --unknown error, an unknown name from a network client is dropped, not fatal', async (t) => {
+  const h = harness();
+  const run = startCli(
+    config({
+      httpPort: 0,
+      statsdPort: 0,
+      unknown: 'error',
+      streams: [{ name: 'a', agg: ['sum'], windowSize: 3600 }],
+      output: 'ndjson',
+    }),
+    h.io,
+  );
+  const { http, statsd } = await run.listening;
+  const res = await fetch(`http://127.0.0.1:${http?.port}/`, {
+    method: 'POST',
+    body: lines({ name: 'zzz', value: 1 }, { name: 'a', value: 2 }),
+  });
+  t.equal(res.status, 200);
+  await res.text();
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.send('yyy:1|c\na:3|c', statsd?.port, '127.0.0.1', () => resolve()));
+  socket.close();
+  await until(() => run.counts().in >= 2, 'the datagram routed', 10_000);
+  t.notMatch(h.stderr(), /error:/, 'still running');
+  run.stop();
+  t.equal(await run.done, 0, 'a client cannot make the command fail');
+  t.same(byName(h.stdout()), { 'a.sum': 5 });
+  t.match(h.stderr(), /dropped 2 element\(s\) with no stream \(names: zzz, yyy\)/);
+});

@@ -20,12 +20,24 @@ export class LineIngest implements LineHandler {
   readonly #router: Router;
   readonly #maxLineLength: number;
   readonly #onBad: (err: MetrixError) => boolean;
+  readonly #fromClient: boolean;
 
-  constructor(format: LineFormat, router: Router, maxLineLength: number, onBad: (err: MetrixError) => boolean) {
+  /**
+   * @param fromClient - The lines come from network clients (see {@link Router.route}): their
+   * input never stops the command.
+   */
+  constructor(
+    format: LineFormat,
+    router: Router,
+    maxLineLength: number,
+    onBad: (err: MetrixError) => boolean,
+    fromClient = false,
+  ) {
     this.#format = format;
     this.#router = router;
     this.#maxLineLength = maxLineLength;
     this.#onBad = onBad;
+    this.#fromClient = fromClient;
   }
 
   line(text: string, number: number): boolean {
@@ -38,10 +50,10 @@ export class LineIngest implements LineHandler {
     }
     if (parsed === undefined) return true;
     if (Array.isArray(parsed)) {
-      for (const element of parsed) this.#router.route(element);
+      for (const element of parsed) this.#router.route(element, this.#fromClient);
       this.accepted += parsed.length;
     } else {
-      this.#router.route(parsed as Exclude<typeof parsed, readonly unknown[]>);
+      this.#router.route(parsed as Exclude<typeof parsed, readonly unknown[]>, this.#fromClient);
       this.accepted++;
     }
     return true;

@@ -79,11 +79,17 @@ export function httpInput(ctx: InputContext, options: HttpInputOptions): CliInpu
     requests++;
     const reader = new LineReader(ctx.maxLineLength);
     const errors: string[] = [];
-    const ingest = new LineIngest(format, ctx.router, ctx.maxLineLength, (err: MetrixError) => {
-      ctx.malformed('http', err);
-      if (errors.length < MAX_ERRORS) errors.push(err.message);
-      return true;
-    });
+    const ingest = new LineIngest(
+      format,
+      ctx.router,
+      ctx.maxLineLength,
+      (err: MetrixError) => {
+        ctx.malformed('http', err);
+        if (errors.length < MAX_ERRORS) errors.push(err.message);
+        return true;
+      },
+      true,
+    );
     let finished = false;
     const finish = (dropTail: boolean) => {
       if (finished) return;

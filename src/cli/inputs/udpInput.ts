@@ -46,10 +46,16 @@ export function udpInput(ctx: InputContext, options: UdpInputOptions): CliInput 
   let dropsAtStart = 0;
   let kernelDropped = 0;
   let current: { sender: string; datagram: Buffer; firstLine: number } | undefined;
-  const ingest = new LineIngest(format, ctx.router, ctx.maxLineLength, (err) => {
-    ctx.malformed('udp', fromDatagram(err));
-    return true;
-  });
+  const ingest = new LineIngest(
+    format,
+    ctx.router,
+    ctx.maxLineLength,
+    (err) => {
+      ctx.malformed('udp', fromDatagram(err));
+      return true;
+    },
+    true,
+  );
   let resolveDone: () => void = () => {};
   const done = new Promise<void>((resolve) => {
     resolveDone = resolve;
