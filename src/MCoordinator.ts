@@ -236,6 +236,7 @@ export class MCoordinator extends Writable {
       elementsIn: this.#elementsIn,
       elementsOut: this.#elementsOut,
       streams: this.#mstreams.size,
+      byStream: Object.fromEntries([...this.#mstreams].map(([name, mstream]) => [name, mstream.stats()])),
       dropped: {
         unknown: this.#unknownCount,
         invalid: this.#invalidCount,

@@ -1,4 +1,5 @@
 import type { MetrixError } from './MetrixError.js';
+import type { MStreamStats } from './MStream.js';
 import type { ObjectWritable } from './sinks/toSink.js';
 
 /**
@@ -40,6 +41,8 @@ export interface MCoordinatorStats {
   readonly elementsOut: number;
   /** Streams in the coordinator, those created on demand included. */
   readonly streams: number;
+  /** Each stream's own {@link MStreamStats}, by name (values in, windows, series, late, …). */
+  readonly byStream: Readonly<Record<string, MStreamStats>>;
   /** Input and output the coordinator itself dropped, by reason. */
   readonly dropped: {
     /** Written with an unknown name under `onUnknown: 'drop'`. */

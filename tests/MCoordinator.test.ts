@@ -894,6 +894,7 @@ t.test('MCoordinator: a sink that throws, one that rejects, one that hangs, one 
   const stats = mc.stats();
   t.equal(stats.elementsIn, 36);
   t.equal(stats.elementsOut, 36);
+  t.match(stats.byStream, { a: { in: 36, out: 36 } }, "each stream's own stats, by name");
   t.same(stats.dropped, { unknown: 4, invalid: 0, cardinalityLimit: 0, noSink: 0 });
   t.equal(stats.detached, 3);
   t.same(
