@@ -48,7 +48,7 @@ export const ErrorCode = {
   INVALID_STATE: 'ERR_METRIX_INVALID_STATE',
   /** An element arrived for an event-time window the watermark had already closed. */
   LATE_ELEMENT: 'ERR_METRIX_LATE_ELEMENT',
-  /** A new series (tag set, or stream) went past a cardinality limit and was folded into the overflow series. */
+  /** A new series went past a cardinality limit: a tag set folded into its stream's overflow series, or a new stream name dropped. */
   CARDINALITY_LIMIT: 'ERR_METRIX_CARDINALITY_LIMIT',
   /** A sink made no progress for longer than its stall timeout and was detached. */
   SINK_STALLED: 'ERR_METRIX_SINK_STALLED',
