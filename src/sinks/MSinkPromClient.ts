@@ -2,7 +2,8 @@ import { describe } from '../internal/describe.js';
 import type { MElement } from '../MElement.js';
 import { ErrorCode, MetrixError } from '../MetrixError.js';
 import { MSink, type MSinkOptions } from './MSink.js';
-import { prometheusLabelName, prometheusName, sanitizeTags } from './transport/lineProtocols.js';
+import { prometheusFamilyName } from './prometheusFamilyName.js';
+import { prometheusLabelName, sanitizeTags } from './transport/lineProtocols.js';
 
 /**
  * The part of a prom-client `Gauge` the sink uses. Typed structurally so that metrix-stream
@@ -61,11 +62,13 @@ interface Family {
  * one `gauge.set(labels, value)`, its tags as labels: the gauge holds the last value written per
  * label set. prom-client has no sample timestamps; the element's time is not carried.
  *
- * Names and labels follow the same rules as {@link MSinkPrometheus}: the metric name becomes
- * `[a-zA-Z_:][a-zA-Z0-9_:]*` and label names `[a-zA-Z_][a-zA-Z0-9_]*` without a leading `__`
- * (other characters → `_`, a leading digit gets `_` in front); label values are kept whole; of
- * two tags whose names become equal the one whose original name sorts first is kept; empty
- * names or values are left out.
+ * Names and labels follow the same rules as {@link MSinkPrometheus}, so that one aggregate has
+ * one name whichever of the two serves it, and `promtool check metrics` finds nothing to report
+ * about it: `requests.count` → `requests_count_per_window`, `latency_ms.mean` →
+ * `latency_milliseconds_mean`, camelCase → snake_case, `:` → `_`. Label names become
+ * `[a-zA-Z_][a-zA-Z0-9_]*` without a leading `__` (other characters → `_`, a leading digit gets
+ * `_` in front); label values are kept whole; of two tags whose names become equal the one whose
+ * original name sorts first is kept; empty names or values are left out.
  *
  * Changing label sets: prom-client fixes a gauge's label names when it is made and rejects
  * others. When an element brings a label name its gauge does not have, the sink removes that
@@ -122,7 +125,7 @@ export class MSinkPromClient<R extends PromRegistryLike = PromRegistryLike> exte
   }
 
   protected handle(element: MElement): void {
-    const name = prometheusName(element.name);
+    const name = prometheusFamilyName(element.name, 'gauge');
     const labels: Record<string, string> = {};
     for (const [k, v] of sanitizeTags(element.tags, prometheusLabelName, (s) => s)) labels[k] = v;
     let family = this.#families.get(name);

@@ -8,6 +8,7 @@ import { ErrorCode } from '../../src/MetrixError.js';
 import { MStream } from '../../src/MStream.js';
 import type { MSink } from '../../src/sinks/MSink.js';
 import { MSinkPromClient } from '../../src/sinks/MSinkPromClient.js';
+import { promtoolCheck, promtoolSkip } from '../helpers/promtool.js';
 
 function finish(sink: MSink): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -96,7 +97,7 @@ t.test("MSinkPromClient: beside the application's own metrics; the global regist
   await mc.close();
   const text = await registry.metrics();
   t.match(text, /^app_requests_total 5$/m);
-  t.match(text, /^jobs_sum\{queue="q1"\} 10$/m, 'the last batch (10 alone) wins');
+  t.match(text, /^jobs_sum_per_window\{queue="q1"\} 10$/m, 'the last batch (10 alone) wins');
   t.match(text, /^jobs_mean\{queue="q1"\} 10$/m);
 
   client.register.clear();
@@ -128,3 +129,22 @@ t.test('MSinkPromClient: invalid arguments throw ERR_METRIX_INVALID_ARGUMENT', a
     t.throws(() => new MSinkPromClient(c as never, options as never), { code: ErrorCode.INVALID_ARGUMENT });
   }
 });
+
+t.test(
+  'MSinkPromClient: names as MSinkPrometheus gives them; promtool finds nothing',
+  { skip: promtoolSkip() },
+  async (t) => {
+    const registry = new client.Registry();
+    const sink = new MSinkPromClient(client, { registry });
+    sink.write(el('requests.count', 3, { route: '/a' }));
+    sink.write(el('requests.sum', 30, { route: '/a' }));
+    sink.write(el('responseSize:b.mean', 1.5));
+    sink.write(el('queue.gauge.last', 4, { 'host name': 'h "1"' }));
+    await finish(sink);
+    const text = await registry.metrics();
+    t.match(text, /^requests_count_per_window\{route="\/a"\} 3$/m);
+    t.match(text, /^response_size_bytes_mean 1.5$/m);
+    const { code, output } = await promtoolCheck(text);
+    t.equal(code, 0, `promtool: ${output}\n${text}`);
+  },
+);

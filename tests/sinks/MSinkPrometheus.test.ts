@@ -1,4 +1,3 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +11,7 @@ import { MStream } from '../../src/MStream.js';
 import { MSinkPrometheus } from '../../src/sinks/MSinkPrometheus.js';
 import { installClock } from '../helpers/clock.js';
 import { runExitFixture } from '../helpers/exitFixture.js';
+import { promtoolCheck, promtoolSkip } from '../helpers/promtool.js';
 import { MSinkRecorder, STREAMS, startVm, T0, TAG_SETS } from '../helpers/tsdbScenarios.js';
 import { until } from '../helpers/until.js';
 import { vmSkipReason } from '../helpers/victoriaMetrics.js';
@@ -368,31 +368,6 @@ t.test('MSinkPrometheus: HELP text escapes backslash and newline', async (t) => 
   await feed(sink, [el('x\\y\nz', 1, {}, 0)]);
   t.match(sink.exposition(), /^# HELP x_y_z metrix-stream aggregate x\\\\y\\nz$/m);
 });
-
-/** `false` when promtool runs, else why the promtool tests skip (a failure under CI=true). */
-function promtoolSkip(): string | false {
-  if (spawnSync('promtool', ['--version']).error === undefined) return false;
-  const reason = 'promtool not installed: apt-get install -y --no-install-recommends prometheus';
-  if (process.env.CI === 'true') throw new Error(`${reason} (CI=true: required)`);
-  return reason;
-}
-
-/** Runs `promtool check metrics` on the text; resolves its exit code and output. */
-function promtoolCheck(text: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('promtool', ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => {
-      output += d;
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      output += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
-    child.stdin.end(text);
-  });
-}
 
 t.test(
   'MSinkPrometheus: promtool check metrics accepts the exposition without findings',
