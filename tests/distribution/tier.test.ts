@@ -179,6 +179,11 @@ t.test(
     for (const m of [mergerA, mergerB]) m.send('close');
     await Promise.all([mergerA, mergerB].map((m) => m.line((l) => l.startsWith('stats '), 'merger stats')));
 
+    const statsB = JSON.parse((mergerB.lines.find((l) => l.startsWith('stats ')) as string).slice(6));
+    t.ok(
+      statsB.takeovers >= 8,
+      `merger B took its 4 partitions over at start and again after the restart (${statsB.takeovers})`,
+    );
     const edgeStats = edges.map((e) => JSON.parse((e.lines.find((l) => l.startsWith('done ')) as string).slice(5)));
     t.ok(
       edgeStats.some((s) => s.retries > 0),
