@@ -41,6 +41,14 @@ export interface MSinkPrometheusOptions extends MSinkOptions {
    */
   cumulative?: boolean;
   /**
+   * Expose each stream's quantiles, count and sum as one Prometheus **summary** (default
+   * `false`): `<stream>.p<N>` and `<stream>.median` become `<stream>{quantile="N/100"}` (the
+   * latest window's), `<stream>.count` and `<stream>.sum` become the cumulative
+   * `<stream>_count` and `<stream>_sum` of every window. Other aggregates stay gauges. Takes
+   * precedence over `cumulative` for counts and sums.
+   */
+  summaries?: boolean;
+  /**
    * The scraper's interval, in ms, when known. A scraper reads only each series' latest value,
    * so windows shorter than its interval lose values: with this set, the sink reports it as its
    * {@link MSinkPrometheus.timeResolutionMs} and a coordinator warns about such windows.
@@ -60,14 +68,18 @@ export interface MSinkPrometheusAddress {
 }
 
 interface Family {
-  type: 'gauge' | 'counter';
+  type: 'gauge' | 'counter' | 'summary';
   /** The HELP line's text, escaped; from the first element name that made the family. */
   help: string;
   samples: Map<string, Sample>;
 }
 
 interface Sample {
+  /** `''`, or `_sum` / `_count` for those lines of a summary. */
+  suffix: string;
   labels: string;
+  /** Orders a family's lines: labels, then quantiles ascending, then `_sum`, then `_count`. */
+  order: string;
   value: number;
   time: number;
   /** `Date.now()` when the element arrived: expiry counts from here. */
@@ -100,6 +112,12 @@ const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
  * `bytes_sum_total`, each the sum of every window's value so far for its label set (late
  * elements included). An expired counter that comes back starts from 0 again, which Prometheus
  * reads as a counter reset.
+ *
+ * Summaries (`summaries: true`): `latency.p99`, `latency.median`, `latency.count` and
+ * `latency.sum` become one summary family `latency`: `latency{quantile="0.99"}` (the latest
+ * window's), `latency_sum` and `latency_count` (every window's, added up). A `quantile` tag is
+ * renamed `tag_quantile`. A family name already taken by another type fails the sink with
+ * `ERR_METRIX_INVALID_NAME`.
  *
  * Timestamps are off by default (Prometheus discourages them); with `timestamps: true` each
  * sample carries its element's time in **milliseconds**. What a scraper stores is one sample per
@@ -134,7 +152,7 @@ const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
  * }).listen(8080, '127.0.0.1');
  * ```
  * @throws {@link MetrixError} `ERR_METRIX_INVALID_ARGUMENT` for an invalid option. With
- * `cumulative`, a negative `.sum` fails the sink with `ERR_METRIX_INVALID_VALUE`. A server that
+ * `cumulative` or `summaries`, a negative `.sum` fails the sink with `ERR_METRIX_INVALID_VALUE`. A server that
  * cannot listen (port in use) fails the sink with the server's error (`'error'`), and
  * {@link MSinkPrometheus.ready} rejects with it.
  * @see {@link MSinkOpenTSDB}, {@link MSinkGraphite}, {@link MSinkInflux} for the push protocols;
@@ -146,6 +164,7 @@ export class MSinkPrometheus extends MSink {
   readonly #expireAfterMs: number;
   readonly #timestamps: boolean;
   readonly #cumulative: boolean;
+  readonly #summaries: boolean;
   readonly #scrapeIntervalMs: number | undefined;
   readonly #path: string;
   readonly #server: http.Server | undefined;
@@ -165,6 +184,7 @@ export class MSinkPrometheus extends MSink {
       expireAfterMs = 300_000,
       timestamps = false,
       cumulative = false,
+      summaries = false,
       scrapeIntervalMs,
     } = options;
     if (port !== undefined) tcpPort(port, 'MSinkPrometheus: port');
@@ -184,6 +204,8 @@ export class MSinkPrometheus extends MSink {
       throw invalid(`timestamps must be a boolean, got ${describe(timestamps)}`, timestamps);
     if (typeof cumulative !== 'boolean')
       throw invalid(`cumulative must be a boolean, got ${describe(cumulative)}`, cumulative);
+    if (typeof summaries !== 'boolean')
+      throw invalid(`summaries must be a boolean, got ${describe(summaries)}`, summaries);
     if (
       scrapeIntervalMs !== undefined &&
       (typeof scrapeIntervalMs !== 'number' || !Number.isFinite(scrapeIntervalMs) || scrapeIntervalMs <= 0)
@@ -197,6 +219,7 @@ export class MSinkPrometheus extends MSink {
     this.#expireAfterMs = expireAfterMs;
     this.#timestamps = timestamps;
     this.#cumulative = cumulative;
+    this.#summaries = summaries;
     this.#scrapeIntervalMs = scrapeIntervalMs;
     this.#path = path;
     if (port !== undefined) {
@@ -259,11 +282,9 @@ export class MSinkPrometheus extends MSink {
     for (const name of names) {
       const family = this.#families.get(name) as Family;
       out += `# HELP ${name} ${family.help}\n# TYPE ${name} ${family.type}\n`;
-      const samples = [...family.samples.values()].sort((a, b) =>
-        a.labels < b.labels ? -1 : a.labels > b.labels ? 1 : 0,
-      );
+      const samples = [...family.samples.values()].sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
       for (const s of samples) {
-        out += `${name}${s.labels} ${formatValue(s.value)}${this.#timestamps ? ` ${wholeMs(s.time)}` : ''}\n`;
+        out += `${name}${s.suffix}${s.labels} ${formatValue(s.value)}${this.#timestamps ? ` ${wholeMs(s.time)}` : ''}\n`;
       }
     }
     return out;
@@ -286,39 +307,47 @@ export class MSinkPrometheus extends MSink {
 
   protected handle(element: MElement): void {
     const now = Date.now();
-    const counted = this.#cumulative ? /\.(count|sum)$/.exec(element.name) : null;
-    const type = counted === null ? 'gauge' : 'counter';
-    // `x.count` counts events: its counter is `x_total`; `x.sum` keeps its word: `x_sum_total`.
-    const base = counted?.[1] === 'count' ? element.name.slice(0, -'.count'.length) : element.name;
-    const name = prometheusFamilyName(base, type);
+    const { type, name, suffix, quantile, adds } = this.#placement(element.name);
     let family = this.#families.get(name);
     if (family === undefined) {
       const help =
         type === 'counter'
           ? `metrix-stream: the total of ${element.name} over every window`
-          : `metrix-stream aggregate ${element.name}`;
+          : type === 'summary'
+            ? `metrix-stream: quantiles of the latest window, count and sum of every window, of ${element.name.slice(0, element.name.lastIndexOf('.'))}`
+            : `metrix-stream aggregate ${element.name}`;
       family = { type, help: helpText(help), samples: new Map() };
       this.#families.set(name, family);
+    } else if (family.type !== type) {
+      throw new MetrixError(
+        ErrorCode.INVALID_NAME,
+        `MSinkPrometheus: ${element.name} would be a ${type} named ${name}, which is already a ${family.type}`,
+        { input: element },
+      );
     }
-    const labels = prometheusLabels(element.tags);
-    const current = family.samples.get(labels);
-    if (type === 'counter') {
-      if (element.value < 0) {
-        throw new MetrixError(
-          ErrorCode.INVALID_VALUE,
-          `MSinkPrometheus({ cumulative: true }): the counter ${name} cannot decrease, got ${element.name} = ${element.value}`,
-          { input: element },
-        );
-      }
-      if (current === undefined) {
-        family.samples.set(labels, { labels, value: element.value, time: element.time, seenAt: now });
-      } else {
-        current.value += element.value;
-        current.time = Math.max(current.time, element.time);
-        current.seenAt = now;
-      }
-    } else if (current === undefined) {
-      family.samples.set(labels, { labels, value: element.value, time: element.time, seenAt: now });
+    const tagLabels = prometheusLabels(quantile === undefined ? element.tags : clearOfQuantile(element.tags));
+    const labels =
+      quantile === undefined
+        ? tagLabels
+        : `${tagLabels === '' ? '{' : `${tagLabels.slice(0, -1)},`}quantile="${quantile}"}`;
+    const key = suffix + labels;
+    const current = family.samples.get(key);
+    if (adds && element.value < 0) {
+      throw new MetrixError(
+        ErrorCode.INVALID_VALUE,
+        `MSinkPrometheus: the cumulative ${name}${suffix} cannot decrease, got ${element.name} = ${element.value}`,
+        { input: element },
+      );
+    }
+    if (current === undefined) {
+      // Within a label set: quantiles (ascending), then _sum, then _count, as client libraries write them.
+      const rank = suffix === '_sum' ? '2' : suffix === '_count' ? '3' : `1${(quantile ?? 0).toFixed(12)}`;
+      const order = `${tagLabels}\u0000${rank}`;
+      family.samples.set(key, { suffix, labels, order, value: element.value, time: element.time, seenAt: now });
+    } else if (adds) {
+      current.value += element.value;
+      current.time = Math.max(current.time, element.time);
+      current.seenAt = now;
     } else if (element.time >= current.time) {
       current.value = element.value;
       current.time = element.time;
@@ -326,6 +355,37 @@ export class MSinkPrometheus extends MSink {
     }
     // Without scrapes, expired series would pile up: sweep now and then on the write path too.
     if (now - this.#lastSweep >= Math.min(this.#expireAfterMs, 60_000)) this.#sweep(now);
+  }
+
+  /** Where an element goes: its family, type, line suffix, quantile, and whether it adds up. */
+  #placement(elementName: string): {
+    type: Family['type'];
+    name: string;
+    suffix: string;
+    quantile: number | undefined;
+    adds: boolean;
+  } {
+    const m = /^(.+)\.(count|sum|median|p(\d+(?:\.\d+)?))$/.exec(elementName);
+    const [, base = '', agg = '', p] = m ?? [];
+    if (m !== null && this.#summaries) {
+      const name = prometheusFamilyName(base, 'gauge');
+      if (agg === 'count' || agg === 'sum')
+        return { type: 'summary', name, suffix: `_${agg}`, quantile: undefined, adds: true };
+      const quantile = agg === 'median' ? 0.5 : Number((Number(p) / 100).toPrecision(12));
+      if (quantile <= 1) return { type: 'summary', name, suffix: '', quantile, adds: false };
+    }
+    if (this.#cumulative && (agg === 'count' || agg === 'sum')) {
+      // `x.count` counts events: its counter is `x_total`; `x.sum` keeps its word: `x_sum_total`.
+      const name = prometheusFamilyName(agg === 'count' ? base : elementName, 'counter');
+      return { type: 'counter', name, suffix: '', quantile: undefined, adds: true };
+    }
+    return {
+      type: 'gauge',
+      name: prometheusFamilyName(elementName, 'gauge'),
+      suffix: '',
+      quantile: undefined,
+      adds: false,
+    };
   }
 
   protected override finalize(): Promise<void> {
@@ -364,6 +424,13 @@ export class MSinkPrometheus extends MSink {
       if (family.samples.size === 0) this.#families.delete(name);
     }
   }
+}
+
+/** Tags with a `quantile` tag renamed `tag_quantile`: a summary's own label must stay its own. */
+function clearOfQuantile(tags: MElement['tags']): MElement['tags'] {
+  if (!Object.hasOwn(tags, 'quantile')) return tags;
+  const { quantile, ...rest } = tags;
+  return { ...rest, tag_quantile: quantile as string };
 }
 
 /** HELP text escaped as the text format requires: `\` and newline. */

@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t from 'tap';
-import { sum } from '../../src/aggregators/builtins.js';
+import { count, mean, median, sum } from '../../src/aggregators/builtins.js';
+import { percentile } from '../../src/aggregators/percentile.js';
 import { keyFromTags } from '../../src/key.js';
 import { MCoordinator } from '../../src/MCoordinator.js';
 import { MElement } from '../../src/MElement.js';
@@ -48,6 +49,7 @@ t.test('MSinkPrometheus: invalid options throw ERR_METRIX_INVALID_ARGUMENT', asy
     { expireAfterMs: Number.NaN },
     { timestamps: 'yes' },
     { cumulative: 1 },
+    { summaries: 'yes' },
     { scrapeIntervalMs: 0 },
     { highWaterMark: -1 },
   ];
@@ -403,5 +405,81 @@ t.test(
     const { code, output } = await promtoolCheck(sink.exposition());
     t.equal(code, 3);
     t.match(output, /latency_milliseconds_mean use base unit "seconds" instead of "milliseconds"/);
+  },
+);
+
+t.test('MSinkPrometheus: summaries: quantiles, _sum and _count of a stream in one summary family', async (t) => {
+  const sink = new MSinkPrometheus({ summaries: true, cumulative: true });
+  await feed(sink, [
+    el('latency_s.p99', 0.9, { route: '/a' }, 1000),
+    el('latency_s.median', 0.2, { route: '/a' }, 1000),
+    el('latency_s.p99.9', 1.5, { route: '/a' }, 1000),
+    el('latency_s.count', 10, { route: '/a' }, 1000),
+    el('latency_s.sum', 3, { route: '/a' }, 1000),
+    el('latency_s.mean', 0.3, { route: '/a' }, 1000),
+    // The next window: quantiles replaced, count and sum added up.
+    el('latency_s.p99', 0.7, { route: '/a' }, 2000),
+    el('latency_s.count', 5, { route: '/a' }, 2000),
+    el('latency_s.sum', 1, { route: '/a' }, 2000),
+    el('latency_s.p50', 0.1, { quantile: 'mine' }, 2000),
+    el('hits.count', 4, {}, 2000), // a count alone: a summary without quantiles
+  ]);
+  t.equal(
+    sink.exposition(),
+    [
+      '# HELP hits metrix-stream: quantiles of the latest window, count and sum of every window, of hits',
+      '# TYPE hits summary',
+      'hits_count 4',
+      '# HELP latency_seconds metrix-stream: quantiles of the latest window, count and sum of every window, of latency_s',
+      '# TYPE latency_seconds summary',
+      'latency_seconds{route="/a",quantile="0.5"} 0.2',
+      'latency_seconds{route="/a",quantile="0.99"} 0.7',
+      'latency_seconds{route="/a",quantile="0.999"} 1.5',
+      'latency_seconds_sum{route="/a"} 4',
+      'latency_seconds_count{route="/a"} 15',
+      'latency_seconds{tag_quantile="mine",quantile="0.5"} 0.1',
+      '# HELP latency_seconds_mean metrix-stream aggregate latency_s.mean',
+      '# TYPE latency_seconds_mean gauge',
+      'latency_seconds_mean{route="/a"} 0.3',
+      '',
+    ].join('\n'),
+  );
+});
+
+t.test(
+  'MSinkPrometheus: summaries: a name already used by another type fails the sink (ERR_METRIX_INVALID_NAME)',
+  async (t) => {
+    const sink = new MSinkPrometheus({ summaries: true });
+    await feed(sink, [el('x', 1, {}, 0)]);
+    const failed = once(sink, 'error');
+    sink.write(el('x.p99', 1, {}, 0));
+    const [err] = (await failed) as [Error & { code?: string }];
+    t.equal(err.code, ErrorCode.INVALID_NAME);
+  },
+);
+
+t.test(
+  'MSinkPrometheus: summaries from a real MStream pass promtool without findings',
+  { skip: promtoolSkip() },
+  async (t) => {
+    const sink = new MSinkPrometheus({ summaries: true, timestamps: true });
+    const mc = new MCoordinator({
+      mstreams: [
+        new MStream('request_seconds', {
+          agg: [count, sum, median, percentile(90), percentile(99), mean],
+          batchSize: 5,
+        }),
+      ],
+      msinks: [sink],
+    });
+    for (let i = 0; i < 20; i++) mc.send('request_seconds', (i % 7) / 10, { tags: { route: i % 2 ? '/a' : '/b' } });
+    const exposition = new Promise<string>((resolve) => sink.once('finish', () => resolve(sink.exposition())));
+    await mc.close();
+    const text = await exposition;
+    t.match(text, /^# TYPE request_seconds summary$/m);
+    t.match(text, /^request_seconds_count\{route="\/a"\} 10 \d+$/m, 'two batches of 5 added up');
+    const { code, output } = await promtoolCheck(text);
+    t.equal(code, 0, `promtool: ${output}\n${text}`);
+    t.equal(output.trim(), '');
   },
 );
