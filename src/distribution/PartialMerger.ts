@@ -30,7 +30,12 @@ import { resolveDistribution } from './resolveDistribution.js';
 /** Options of {@link PartialMerger}. */
 export interface PartialMergerOptions extends DistributionOptions, EnsurePartialStreamsOptions {
   /** Per stream name, the `agg` its edges use (the same spec: one function, an array, or a map). */
-  streams: Readonly<Record<string, AggSpec>>;
+  streams?: Readonly<Record<string, AggSpec>>;
+  /**
+   * The `agg` of streams not in `streams` (the edges' default). Without it, a partial of such a
+   * stream is invalid (`ERR_METRIX_UNKNOWN_METRIC`). One of `streams` and `defaultAgg` is needed.
+   */
+  defaultAgg?: AggSpec;
   /** Where the final aggregates go: an MSink, an object-mode Writable or a function. */
   sink: MSinkLike;
   /**
@@ -103,7 +108,7 @@ const CONSUMER_NOT_FOUND = 10014;
  *   delivered again at once and in order (not after an ack timeout, and never behind newer
  *   partials that would move the watermark past it).
  * - **Events.** `'late'`, `'invalid'` (a partial that cannot be merged: malformed,
- *   `ERR_METRIX_INVALID_STATE`; of a stream not in `streams`, `ERR_METRIX_UNKNOWN_METRIC` —
+ *   `ERR_METRIX_INVALID_STATE`; of a stream neither in `streams` nor covered by `defaultAgg`, `ERR_METRIX_UNKNOWN_METRIC` —
  *   terminated, never delivered again), `'invalidResult'` (a non-finite aggregate, dropped),
  *   `'error'` (the sink failed, or NATS did in a way retrying cannot mend: the merger stops and
  *   acknowledges nothing more, so a replacement gets the partials again).
@@ -157,23 +162,22 @@ export class PartialMerger extends EventEmitter {
     this.#nc = nc;
     this.#dist = resolveDistribution(options, who);
     this.#options = options;
-    const streams = options?.streams;
-    if (typeof streams !== 'object' || streams === null || Object.keys(streams).length === 0) {
+    const streams = options?.streams ?? {};
+    if (typeof streams !== 'object' || streams === null) {
       throw new MetrixError(
         ErrorCode.INVALID_ARGUMENT,
         `${who}: streams must map each stream name to its agg, got ${describe(streams)}`,
         { input: streams },
       );
     }
-    for (const [name, agg] of Object.entries(streams)) {
-      const aggregators = [...parseAgg(agg)].map(([aggName, fn]) => toAggregator(aggName, fn));
-      this.#streams.set(name, {
-        name,
-        aggregators,
-        plan: new AggregationPlan(aggregators),
-        outputNames: aggregators.map((a) => `${name}.${a.name}`),
+    if (Object.keys(streams).length === 0 && options.defaultAgg === undefined) {
+      throw new MetrixError(ErrorCode.INVALID_ARGUMENT, `${who}: give streams (name → agg), defaultAgg, or both`, {
+        input: options,
       });
     }
+    for (const [name, agg] of Object.entries(streams)) this.#streams.set(name, streamPlan(name, agg));
+    // Checked now, so that a bad default fails at construction, not at the first partial.
+    if (options.defaultAgg !== undefined) streamPlan('default', options.defaultAgg);
     const { partitions } = this.#dist;
     const owned = options.owned ?? Array.from({ length: partitions }, (_, i) => i);
     if (
@@ -206,6 +210,17 @@ export class PartialMerger extends EventEmitter {
     });
   }
 
+  /** The plan of stream `name`: its own, or made once from `defaultAgg`. */
+  #planOf(name: string): StreamPlan | undefined {
+    let plan = this.#streams.get(name);
+    const agg = this.#options.defaultAgg;
+    if (plan === undefined && agg !== undefined) {
+      plan = streamPlan(name, agg);
+      this.#streams.set(name, plan);
+    }
+    return plan;
+  }
+
   /** The partitions this process merges. */
   get owned(): readonly number[] {
     return this.#owned;
@@ -225,7 +240,7 @@ export class PartialMerger extends EventEmitter {
       const closedUpTo = await this.#readProgress(p);
       this.#parts.set(
         p,
-        new PartitionMerge<JsMsg>(p, this.#streams, this.#delayMs, closedUpTo, {
+        new PartitionMerge<JsMsg>(p, { get: (name) => this.#planOf(name) }, this.#delayMs, closedUpTo, {
           emit: (elements) => this.#emit(elements),
           commit: (partition, upTo) => this.#commit(partition, upTo),
           late: (err) => this.emit('late', err),
@@ -461,4 +476,15 @@ export class PartialMerger extends EventEmitter {
     this.#consuming.clear();
     this.emit('error', err);
   }
+}
+
+/** How the tier aggregates stream `name` with `agg`. @throws `ERR_METRIX_INVALID_AGG` */
+function streamPlan(name: string, agg: AggSpec): StreamPlan {
+  const aggregators = [...parseAgg(agg)].map(([aggName, fn]) => toAggregator(aggName, fn));
+  return {
+    name,
+    aggregators,
+    plan: new AggregationPlan(aggregators),
+    outputNames: aggregators.map((a) => `${name}.${a.name}`),
+  };
 }

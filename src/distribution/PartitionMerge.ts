@@ -68,7 +68,7 @@ export class PartitionMerge<M extends Delivery> {
   };
   /** Time of the last delivery, ms (wall clock), for idle flushing. */
   lastReceivedAt = Date.now();
-  readonly #streams: ReadonlyMap<string, StreamPlan>;
+  readonly #streams: Pick<ReadonlyMap<string, StreamPlan>, 'get'>;
   readonly #delayMs: number;
   readonly #hooks: PartitionHooks;
   readonly #open = new Map<string, MergedWindow<M>>();
@@ -77,7 +77,7 @@ export class PartitionMerge<M extends Delivery> {
 
   constructor(
     partition: number,
-    streams: ReadonlyMap<string, StreamPlan>,
+    streams: Pick<ReadonlyMap<string, StreamPlan>, 'get'>,
     allowedDelayMs: number,
     closedUpTo: number,
     hooks: PartitionHooks,

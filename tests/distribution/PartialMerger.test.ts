@@ -91,6 +91,23 @@ if (skip) {
     t.match(b.stats(), { applied: 1, late: 0 });
   });
 
+  t.test('PartialMerger: defaultAgg merges streams it was not told of', async (t) => {
+    const dist = { streamName: 'M4', subjectPrefix: 'm4', partitions: 2 };
+    const got: MElement[] = [];
+    const merger = new PartialMerger(nc, { ...dist, defaultAgg: { total: sum }, sink: (el) => void got.push(el) });
+    await merger.start();
+    await publish(nc, dist, 'a', [[1, 2]]);
+    await publish(nc, dist, 'b', [[3, 4]]);
+    await merger.close({ flush: true });
+    t.same(got.map((el) => [el.name, el.tags.i, el.value]).sort(), [
+      ['hits.total', '0', 4],
+      ['hits.total', '1', 6],
+    ]);
+    t.throws(() => new PartialMerger(nc, { defaultAgg: 'nope' as never, sink: () => {} }), {
+      code: ErrorCode.INVALID_AGG,
+    });
+  });
+
   t.test('PartialMerger: a partial it cannot merge is reported and terminated, not delivered again', async (t) => {
     const dist = { streamName: 'M3', subjectPrefix: 'm3', partitions: 1 };
     const invalid: MetrixError[] = [];
