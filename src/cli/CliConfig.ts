@@ -63,11 +63,19 @@ export interface CliConfig {
   maxStreams: number | undefined;
   /** Receive buffer asked of the kernel for the UDP listener, bytes; default 8 MiB. */
   udpBufferBytes: number | undefined;
+  /** Which time chooses a windowed stream's window: arrival (default) or the elements' own `time`. */
+  windowTime: 'arrival' | 'event';
+  /** With event time: how late (seconds) an element may be and still be merged; default 0. */
+  allowedLateness: number | undefined;
+  /** Most distinct tag sets per stream; past it, new ones fold into an overflow series. */
+  maxSeries: number;
   /** The progress line: `undefined` = only when stderr is a TTY. */
   progress: boolean | undefined;
 }
 
 /** Aggregations of created streams when none are configured. */
 export const DEFAULT_AGG: readonly string[] = ['count', 'sum', 'mean', 'min', 'max'];
+/** The command's cardinality limit per stream (the library has none unless asked). */
+export const DEFAULT_MAX_SERIES = 10_000;
 /** Window of created streams when no grouping is configured, seconds. */
 export const DEFAULT_WINDOW_SECONDS = 10;

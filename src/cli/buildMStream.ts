@@ -1,4 +1,4 @@
-import { MStream } from '../MStream.js';
+import { MStream, type MStreamOptions } from '../MStream.js';
 import type { StatsDType } from '../parsers/parseStatsD.js';
 import { statsdAggregations } from '../parsers/statsdAggregations.js';
 import type { CliConfig, StreamConfig } from './CliConfig.js';
@@ -19,9 +19,21 @@ export function buildMStream(stream: StreamConfig, config: CliConfig): MStream {
   const batchSize = own ? stream.batchSize : config.defaultBatchSize;
   return new MStream(stream.name, {
     agg: resolveAggs(stream.agg ?? defaultAggNames(config)),
-    ...(windowSize !== undefined ? { windowSize } : { batchSize: batchSize as number }),
+    ...grouping(windowSize, batchSize, config),
     defaultTags: { ...config.defaultTags, ...stream.defaultTags },
   });
+}
+
+/** The grouping options of a stream: a window (by arrival or event time) or a batch, and the cardinality limit. */
+function grouping(
+  windowSize: number | undefined,
+  batchSize: number | undefined,
+  config: CliConfig,
+): Omit<MStreamOptions, 'agg' | 'defaultTags'> {
+  const limit = { maxSeries: config.maxSeries };
+  if (windowSize === undefined) return { batchSize: batchSize as number, ...limit };
+  if (config.windowTime !== 'event') return { windowSize, ...limit };
+  return { windowSize, windowTime: 'event', allowedLateness: config.allowedLateness ?? 0, ...limit };
 }
 
 /**
@@ -41,10 +53,10 @@ export function buildAutoMStream(
 ): [MStream] | [MStream, SampledCountMStream] {
   if (type === undefined || config.defaultAgg !== undefined) return [buildMStream({ name }, config)];
   const windowSize = config.defaultWindowSize;
-  const grouping = windowSize !== undefined ? { windowSize } : { batchSize: config.defaultBatchSize as number };
+  const options = grouping(windowSize, config.defaultBatchSize, config);
   const agg = statsdAggregations(type, windowSize === undefined ? {} : { windowSize });
-  const stream = (aggs: typeof agg) => new MStream(name, { agg: aggs, ...grouping, defaultTags: config.defaultTags });
+  const stream = (aggs: typeof agg) => new MStream(name, { agg: aggs, ...options, defaultTags: config.defaultTags });
   if (type !== 'ms' && type !== 'h' && type !== 'd') return [stream(agg)];
   const { count: _count, ...values } = agg;
-  return [stream(values), new SampledCountMStream(name, { ...grouping, defaultTags: config.defaultTags })];
+  return [stream(values), new SampledCountMStream(name, { ...options, defaultTags: config.defaultTags })];
 }

@@ -35,6 +35,13 @@ Streams:
   -t, --tag K=V               default tag of every stream, repeatable
       --max-streams N         most streams --unknown auto creates (default 1000); elements of
                               further new names are dropped and counted
+      --max-series N          most tag sets per stream (default 10000); values of further new
+                              tag sets fold into one series tagged metrix.overflow=true, counted
+      --event-time            windows of the elements' own times (NDJSON "time", StatsD |T),
+                              closed by a watermark: the latest time seen minus the lateness
+      --allowed-lateness SECONDS
+                              with --event-time: how late an element may be and still count
+                              (default 0); later ones are counted as late, not merged
 
   Aggregations: ${AGG_NAMES}.
 

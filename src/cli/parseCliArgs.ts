@@ -41,6 +41,9 @@ const OPTIONS = {
   'skip-malformed': { type: 'boolean' },
   'max-line-length': { type: 'string' },
   'max-streams': { type: 'string' },
+  'max-series': { type: 'string' },
+  'event-time': { type: 'boolean' },
+  'allowed-lateness': { type: 'string' },
   'udp-buffer': { type: 'string' },
   progress: { type: 'boolean' },
   'no-progress': { type: 'boolean' },
@@ -126,6 +129,18 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   const maxStreams = str('max-streams');
   if (maxStreams !== undefined) {
     flags.maxStreams = parseNumber(maxStreams, '--max-streams', { positive: true, integer: true });
+  }
+  const maxSeries = str('max-series');
+  if (maxSeries !== undefined) {
+    flags.maxSeries = parseNumber(maxSeries, '--max-series', { positive: true, integer: true });
+  }
+  if (values['event-time']) flags.windowTime = 'event';
+  const lateness = str('allowed-lateness');
+  if (lateness !== undefined) {
+    if (!values['event-time']) {
+      throw new MetrixError(ErrorCode.INVALID_ARGUMENT, '--allowed-lateness goes with --event-time');
+    }
+    flags.allowedLateness = parseNumber(lateness, '--allowed-lateness', { min: 0 });
   }
   const udpBuffer = str('udp-buffer');
   if (udpBuffer !== undefined) {

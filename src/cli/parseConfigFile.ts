@@ -29,6 +29,9 @@ const KEYS: readonly (keyof CliConfig)[] = [
   'onMalformed',
   'maxLineLength',
   'maxStreams',
+  'maxSeries',
+  'windowTime',
+  'allowedLateness',
   'udpBufferBytes',
   'progress',
 ];
@@ -195,7 +198,15 @@ export function parseConfigFile(text: string, path: string, baseDir: string): Cl
     type('maxLineLength', isNumber(raw.maxLineLength, { integer: true, min: 1 }), 'a positive integer (bytes)');
     config.maxLineLength = raw.maxLineLength as number;
   }
-  for (const key of ['maxStreams', 'udpBufferBytes'] as const) {
+  if ('windowTime' in raw) {
+    type('windowTime', raw.windowTime === 'arrival' || raw.windowTime === 'event', '"arrival" or "event"');
+    config.windowTime = raw.windowTime as CliConfig['windowTime'];
+  }
+  if ('allowedLateness' in raw) {
+    type('allowedLateness', isNumber(raw.allowedLateness, { min: 0 }), 'a number of seconds ≥ 0');
+    config.allowedLateness = raw.allowedLateness as number;
+  }
+  for (const key of ['maxStreams', 'maxSeries', 'udpBufferBytes'] as const) {
     if (key in raw) {
       type(key, isNumber(raw[key], { integer: true, min: 1 }), 'a positive integer');
       config[key] = raw[key] as number;

@@ -1,5 +1,11 @@
 import { ErrorCode, MetrixError } from '../MetrixError.js';
-import { type CliConfig, DEFAULT_AGG, DEFAULT_WINDOW_SECONDS, type StreamConfig } from './CliConfig.js';
+import {
+  type CliConfig,
+  DEFAULT_AGG,
+  DEFAULT_MAX_SERIES,
+  DEFAULT_WINDOW_SECONDS,
+  type StreamConfig,
+} from './CliConfig.js';
 import type { CliFlags } from './parseCliArgs.js';
 import type { CliConfigFile } from './parseConfigFile.js';
 
@@ -11,7 +17,7 @@ import type { CliConfigFile } from './parseConfigFile.js';
  *
  * Defaults: format `ndjson`, unknown names `auto`, output `human`, host `127.0.0.1`,
  * malformed lines `error`, created streams aggregate `count, sum, mean, min, max` over 10-second
- * windows.
+ * windows by arrival time, at most 10 000 tag sets a stream.
  *
  * @throws {@link MetrixError} `ERR_METRIX_DUPLICATE_METRIC` when two streams share a name.
  */
@@ -50,6 +56,9 @@ export function resolveConfig(flags: CliFlags, file: CliConfigFile = {}): CliCon
     onMalformed: flags.onMalformed ?? file.onMalformed ?? 'error',
     maxLineLength: flags.maxLineLength ?? file.maxLineLength,
     maxStreams: flags.maxStreams ?? file.maxStreams,
+    maxSeries: flags.maxSeries ?? file.maxSeries ?? DEFAULT_MAX_SERIES,
+    windowTime: flags.windowTime ?? file.windowTime ?? 'arrival',
+    allowedLateness: flags.allowedLateness ?? file.allowedLateness,
     udpBufferBytes: flags.udpBufferBytes ?? file.udpBufferBytes,
     progress: flags.progress ?? file.progress,
   };

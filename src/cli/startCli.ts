@@ -167,6 +167,7 @@ export function startCli(config: CliConfig, io: CliIO): CliRun {
       'refused by a stream': router.refused,
       'UDP dropped while behind': udp?.dropped ?? 0,
       'UDP dropped by the kernel': udp?.kernelDropped ?? 0,
+      ...streamLosses(mc),
     };
   };
   if (showProgress) reporter.startProgress(() => ({ in: router.routed, out: outCount, extra: losses() }));
@@ -176,6 +177,7 @@ export function startCli(config: CliConfig, io: CliIO): CliRun {
     await mc.close().catch((err: Error) => fail(err));
     reporter.stopProgress();
     reportLosses(reporter, router, statsdFormats, inputs.statsd?.counts(), failure !== undefined);
+    for (const [what, n] of Object.entries(streamLosses(mc))) if (n > 0) reporter.log(`${n} ${what}`);
     if (showProgress) reporter.finalSummary({ in: router.routed, out: outCount });
     return failure === undefined ? 0 : 1;
   })();
@@ -185,6 +187,27 @@ export function startCli(config: CliConfig, io: CliIO): CliRun {
     listening: Promise.all(listening).then(() => addresses),
     stop,
     counts: () => ({ in: router.routed, out: outCount }),
+  };
+}
+
+/**
+ * What the streams themselves did not aggregate as given, summed over the streams: late
+ * elements (event time), values folded past `--max-series`, aggregates dropped as non-finite.
+ */
+function streamLosses(mc: MCoordinator): Record<string, number> {
+  let late = 0;
+  let overflowed = 0;
+  let invalidResults = 0;
+  for (const mstream of mc.mstreams.values()) {
+    const stats = mstream.stats();
+    late += stats.late;
+    overflowed += stats.overflowed;
+    invalidResults += stats.invalidResults;
+  }
+  return {
+    'late element(s) not merged (--event-time)': late,
+    'value(s) folded into metrix.overflow=true past --max-series': overflowed,
+    'aggregate(s) dropped as not finite': invalidResults,
   };
 }
 

@@ -117,6 +117,9 @@ t.test('parseCliArgs: usage errors are INVALID_ARGUMENT naming the flag', async 
     [['--tag', '=v'], /--tag/],
     [['--max-line-length', '0'], /--max-line-length/],
     [['--max-streams', '0'], /--max-streams/],
+    [['--max-series', '-1'], /--max-series/],
+    [['--allowed-lateness', '5'], /--allowed-lateness goes with --event-time/],
+    [['--event-time', '--allowed-lateness', '-1'], /--allowed-lateness/],
     [['--udp-buffer', '1.5'], /--udp-buffer/],
     [['--progress', '--no-progress'], /not both/],
     [['--stream', '/agg=sum'], /--stream/],
@@ -129,4 +132,13 @@ t.test('parseCliArgs: usage errors are INVALID_ARGUMENT naming the flag', async 
   for (const [argv, message] of bad) {
     t.throws(() => parseCliArgs(argv), { code: ErrorCode.INVALID_ARGUMENT, message }, argv.join(' '));
   }
+});
+
+t.test('parseCliArgs: --event-time, --allowed-lateness and --max-series', async (t) => {
+  const cmd = parseCliArgs(['--event-time', '--allowed-lateness', '30', '--max-series', '500']);
+  t.equal(cmd.kind, 'run');
+  const f = (cmd as { flags: Record<string, unknown> }).flags;
+  t.equal(f.windowTime, 'event');
+  t.equal(f.allowedLateness, 30);
+  t.equal(f.maxSeries, 500);
 });

@@ -100,3 +100,15 @@ t.test('parseConfigFile: bad files are INVALID_ARGUMENT naming the file and key'
     message: /conf\.json: not valid JSON/,
   });
 });
+
+t.test('parseConfigFile: windowTime, allowedLateness and maxSeries, checked', async (t) => {
+  const parse = (o: object) => parseConfigFile(JSON.stringify(o), 'c.json', '/base');
+  t.same(parse({ windowTime: 'event', allowedLateness: 2.5, maxSeries: 9 }), {
+    windowTime: 'event',
+    allowedLateness: 2.5,
+    maxSeries: 9,
+  });
+  t.throws(() => parse({ windowTime: 'wall' }), { code: ErrorCode.INVALID_ARGUMENT });
+  t.throws(() => parse({ allowedLateness: -1 }), { code: ErrorCode.INVALID_ARGUMENT });
+  t.throws(() => parse({ maxSeries: 0 }), { code: ErrorCode.INVALID_ARGUMENT });
+});

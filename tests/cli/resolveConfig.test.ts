@@ -29,6 +29,9 @@ t.test('resolveConfig: the defaults', async (t) => {
     onMalformed: 'error',
     maxLineLength: undefined,
     maxStreams: undefined,
+    maxSeries: 10_000,
+    windowTime: 'arrival',
+    allowedLateness: undefined,
     udpBufferBytes: undefined,
     progress: undefined,
   });

@@ -534,3 +534,62 @@ t.test('startCli: under --unknown error, an unknown name from a network client i
   t.same(byName(h.stdout()), { 'a.sum': 5 });
   t.match(h.stderr(), /dropped 2 element\(s\) with no stream \(names: zzz, yyy\)/);
 });
+
+t.test('startCli: --event-time replays the news sample into windows of its own hours', async (t) => {
+  const news = new URL('../../examples/data/news.ndjson', import.meta.url).pathname;
+  const h = harness();
+  const run = startCli(
+    config({
+      files: [news],
+      streams: [{ name: 'articles', agg: ['count'], windowSize: 3600 }],
+      unknown: 'drop',
+      windowTime: 'event',
+      output: 'ndjson',
+    }),
+    h.io,
+  );
+  t.equal(await run.done, 0);
+  const out = h
+    .stdout()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { time: number; value: number });
+  const hours = [...new Set(out.map((e) => e.time))].sort();
+  // The sample spans 2024-01-01T00:00Z to about 03:04Z: four hourly windows, stamped with their ends.
+  t.same(
+    hours.map((h) => new Date(h).toISOString()),
+    ['2024-01-01T01:00:00.000Z', '2024-01-01T02:00:00.000Z', '2024-01-01T03:00:00.000Z', '2024-01-01T04:00:00.000Z'],
+  );
+  const articles = readFileSync(news, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"articles"')).length;
+  t.equal(
+    out.reduce((a, e) => a + e.value, 0),
+    articles,
+    'every article counted once',
+  );
+});
+
+t.test('startCli: late elements and values past --max-series are counted at the end, not silent', async (t) => {
+  const h = harness();
+  const run = startCli(
+    config({
+      streams: [{ name: 'm', agg: ['count'], windowSize: 60 }],
+      windowTime: 'event',
+      allowedLateness: 0,
+      maxSeries: 1,
+      output: 'none',
+    }),
+    h.io,
+  );
+  h.stdin.end(
+    lines(
+      { name: 'm', value: 1, tags: { k: 'a' }, time: 120_000 },
+      { name: 'm', value: 1, tags: { k: 'b' }, time: 130_000 },
+      { name: 'm', value: 1, tags: { k: 'a' }, time: 10_000 },
+    ),
+  );
+  t.equal(await run.done, 0);
+  t.match(h.stderr(), /1 late element\(s\) not merged/);
+  t.match(h.stderr(), /1 value\(s\) folded into metrix\.overflow=true past --max-series/);
+});
