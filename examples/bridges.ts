@@ -15,7 +15,7 @@ import {
   percentile,
 } from '../src/index.js';
 
-// The exporter would print every minute; forceFlush() below prints once, shutdown() stops it.
+// The exporter would print every minute; shutdown() below exports once more and stops it.
 const reader = new PeriodicExportingMetricReader({
   exporter: new ConsoleMetricExporter(),
   exportIntervalMillis: 60_000,
@@ -51,5 +51,4 @@ await mc.close(); // flushes the last, partial batches to every sink
 console.log('--- prom-client registry.metrics()');
 console.log(await registry.metrics());
 console.log('--- OpenTelemetry console exporter');
-await meterProvider.forceFlush();
 await meterProvider.shutdown();
