@@ -110,7 +110,8 @@ t.test("MSinkOpenTelemetry: OpenTelemetry's Prometheus exporter serves the aggre
   const exporter = new PrometheusExporter({ host: '127.0.0.1', port, preventServerStart: true });
   await exporter.startServer();
   const meterProvider = new MeterProvider({ readers: [exporter] });
-  t.teardown(() => meterProvider.shutdown()); // shuts the exporter and its server down
+  let shut = false;
+  t.teardown(() => (shut ? undefined : meterProvider.shutdown())); // shuts the exporter and its server down
   const sink = new MSinkOpenTelemetry({ meterProvider });
   sink.write(new MElement('latency.mean', 12.5, { tags: { route: '/a' }, time: 0 }));
   sink.write(new MElement('latency.mean', 7, { tags: { route: '/b' }, time: 0 }));
@@ -122,6 +123,9 @@ t.test("MSinkOpenTelemetry: OpenTelemetry's Prometheus exporter serves the aggre
   t.match(body, /^# TYPE latency_mean gauge$/m);
   t.match(body, /^latency_mean\{[^}]*route="\/a"[^}]*\} 12\.5$/m);
   t.match(body, /^latency_mean\{[^}]*route="\/b"[^}]*\} 7$/m);
+  await meterProvider.shutdown();
+  shut = true;
+  await t.rejects(fetch(`http://127.0.0.1:${port}/metrics`), 'the exporter closed its server');
 });
 
 t.test('MSinkOpenTelemetry: an error thrown by the meter fails the sink, unchanged', async (t) => {
