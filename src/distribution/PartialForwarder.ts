@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
+import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { MetricWindow } from '../engine/MetricWindow.js';
 import { describe } from '../internal/describe.js';
@@ -7,7 +7,7 @@ import { positiveInteger } from '../internal/validate.js';
 import { ErrorCode, MetrixError } from '../MetrixError.js';
 import type { MStream } from '../MStream.js';
 import type { DistributionOptions, ResolvedDistribution } from './DistributionOptions.js';
-import { type EnsurePartialStreamsOptions, ensurePartialStreams } from './ensurePartialStreams.js';
+import type { EnsurePartialStreamsOptions } from './ensurePartialStreams.js';
 import { partialMsgId } from './partialMsgId.js';
 import { partialSubject } from './partialSubject.js';
 import { partitionOf } from './partitionOf.js';
@@ -106,8 +106,11 @@ export class PartialForwarder extends EventEmitter {
   /** This edge's source id. */
   readonly source: string;
   readonly #dist: ResolvedDistribution;
-  readonly #nc: NatsConnection;
-  readonly #js: JetStreamClient;
+  readonly #connection: Promise<NatsConnection>;
+  #nc: NatsConnection | undefined;
+  #js: JetStreamClient | undefined;
+  /** The connection and the JetStream client, once: a failure of either fails the forwarder. */
+  #client: Promise<void> | undefined;
   readonly #maxInFlight: number;
   readonly #highWaterMark: number;
   readonly #timeoutMs: number;
@@ -131,7 +134,12 @@ export class PartialForwarder extends EventEmitter {
   #idle: Array<() => void> = [];
   readonly #detach = new Set<() => void>();
 
-  constructor(nc: NatsConnection, options: PartialForwarderOptions) {
+  /**
+   * @param nc - The NATS connection, or a promise of it: windows closed before it is connected
+   *   are queued (a command can attach its streams at once and connect meanwhile). A rejected
+   *   promise fails the forwarder.
+   */
+  constructor(nc: NatsConnection | Promise<NatsConnection>, options: PartialForwarderOptions) {
     super();
     const who = 'PartialForwarder';
     if (typeof options?.source !== 'string' || options.source === '') {
@@ -143,8 +151,9 @@ export class PartialForwarder extends EventEmitter {
     }
     this.source = options.source;
     this.#dist = resolveDistribution(options, who);
-    this.#nc = nc;
-    this.#js = jetstream(nc);
+    this.#connection = Promise.resolve(nc);
+    // Not an unhandled rejection before the first window: #pump reports it.
+    this.#connection.catch(() => {});
     this.#maxInFlight = positiveInteger(options.maxInFlight ?? 256, `${who}: maxInFlight`);
     this.#highWaterMark = positiveInteger(options.highWaterMark ?? 10_000, `${who}: highWaterMark`);
     this.#timeoutMs = positiveInteger(options.publishTimeoutMs ?? 5000, `${who}: publishTimeoutMs`);
@@ -267,7 +276,29 @@ export class PartialForwarder extends EventEmitter {
       // like a publish, since NATS may not be up yet. Nothing is published before: a publish
       // to a stream not yet made has no responder and would only fail.
       if (this.#ready !== undefined) return;
-      this.#ready = ensurePartialStreams(this.#nc, this.#ensureOptions);
+      if (this.#client === undefined) {
+        // The JetStream client is loaded here, not at import, so that a program can import the
+        // forwarder (a command with an optional --forward) without the NATS clients installed.
+        this.#client = (async () => {
+          const [nc, { jetstream }] = await Promise.all([this.#connection, import('@nats-io/jetstream')]);
+          this.#nc = nc;
+          this.#js = jetstream(nc);
+        })();
+        this.#client.then(
+          () => this.#pump(),
+          (err) =>
+            this.#fail(
+              new MetrixError(ErrorCode.BACKEND_UNAVAILABLE, `PartialForwarder("${this.source}"): no NATS connection`, {
+                cause: err,
+              }),
+            ),
+        );
+        return;
+      }
+      if (this.#js === undefined) return;
+      this.#ready = import('./ensurePartialStreams.js').then(({ ensurePartialStreams }) =>
+        ensurePartialStreams(this.#nc as NatsConnection, this.#ensureOptions),
+      );
       this.#ready.then(
         () => {
           this.#streamsReady = true;
@@ -293,27 +324,29 @@ export class PartialForwarder extends EventEmitter {
   }
 
   #publish(item: Pending): void {
-    this.#js.publish(item.subject, item.body, { msgID: item.msgID, timeout: this.#timeoutMs }).then(
-      (ack) => {
-        this.#inFlight--;
-        if (ack.duplicate) this.#duplicates++;
-        else this.#published++;
-        this.#settled();
-      },
-      (err) => {
-        this.#inFlight--;
-        // Back to the front: it goes again with the same message ID, so if this attempt did
-        // land, JetStream keeps one copy.
-        if (this.#head > 0) this.#queue[--this.#head] = item;
-        else this.#queue.unshift(item);
-        this.#retry(err);
-      },
-    );
+    (this.#js as JetStreamClient)
+      .publish(item.subject, item.body, { msgID: item.msgID, timeout: this.#timeoutMs })
+      .then(
+        (ack) => {
+          this.#inFlight--;
+          if (ack.duplicate) this.#duplicates++;
+          else this.#published++;
+          this.#settled();
+        },
+        (err) => {
+          this.#inFlight--;
+          // Back to the front: it goes again with the same message ID, so if this attempt did
+          // land, JetStream keeps one copy.
+          if (this.#head > 0) this.#queue[--this.#head] = item;
+          else this.#queue.unshift(item);
+          this.#retry(err);
+        },
+      );
   }
 
   #retry(err: unknown): void {
     if (this.#failed !== undefined || this.#abandoned) return;
-    if (this.#nc.isClosed()) {
+    if (this.#nc?.isClosed()) {
       this.#fail(
         new MetrixError(
           ErrorCode.BACKEND_UNAVAILABLE,

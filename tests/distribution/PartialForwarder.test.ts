@@ -68,6 +68,30 @@ if (skip) {
     },
   );
 
+  t.test(
+    'PartialForwarder: given a connection still coming, windows wait for it; a failed one fails the forwarder',
+    async (t) => {
+      let connected: (c: NatsConnection) => void = () => {};
+      const f = new PartialForwarder(
+        new Promise<NatsConnection>((resolve) => {
+          connected = resolve;
+        }),
+        { source: 'a', streamName: 'F6', subjectPrefix: 'f6' },
+      );
+      await windowsOf(3, 1, (w) => f.add('hits', w));
+      t.match(f.stats(), { queued: 3, published: 0 });
+      connected(nc);
+      await f.close();
+      t.equal(await stored(nc, 'F6'), 3);
+
+      const broken = new PartialForwarder(Promise.reject(new Error('no server')), { source: 'a' });
+      const failed = new Promise((resolve) => broken.once('error', resolve));
+      await windowsOf(1, 1, (w) => broken.add('hits', w));
+      t.match(await failed, { code: ErrorCode.BACKEND_UNAVAILABLE, cause: { message: 'no server' } });
+      await t.rejects(broken.flushed(), { code: ErrorCode.BACKEND_UNAVAILABLE });
+    },
+  );
+
   t.test('PartialForwarder: add() returns false at highWaterMark and drain follows', async (t) => {
     const f = new PartialForwarder(nc, { source: 'a', streamName: 'F2', subjectPrefix: 'f2', highWaterMark: 4 });
     const answers: boolean[] = [];
