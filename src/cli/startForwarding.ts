@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { PartialForwarder } from '../distribution/PartialForwarder.js';
-import type { MetrixError } from '../MetrixError.js';
+import { ErrorCode, MetrixError } from '../MetrixError.js';
 import type { MStream } from '../MStream.js';
 
 /** What `--forward` adds to the command's configuration. */
@@ -16,7 +16,7 @@ export interface ForwardMode {
 
 /** A running `--forward`: see {@link startForwarding}. */
 export interface Forwarding {
-  /** Publishes the partials of every window `mstream` closes. */
+  /** Publishes the partials of every window `mstream` closes. @throws `ERR_METRIX_INVALID_ARGUMENT` for a stream of batches. */
   attach(mstream: MStream): void;
   /** Waits until every partial is acknowledged, then closes the connection. */
   close(): Promise<void>;
@@ -53,6 +53,15 @@ export function startForwarding(
   forwarder.on('error', fail);
   return {
     attach: (mstream) => {
+      // Checked when the stream is built, not at its first window: only time windows line up
+      // across processes.
+      if (mstream.windowSize === undefined) {
+        throw new MetrixError(
+          ErrorCode.INVALID_ARGUMENT,
+          `--forward needs windows: stream "${mstream.name}" makes batches`,
+          { input: mstream.name },
+        );
+      }
       forwarder.attach(mstream);
     },
     close: async () => {

@@ -50,3 +50,15 @@ t.test('startForwarding: a server that never answers is reported as a failure', 
   await t.rejects(forwarding.close(), { code: 'ERR_METRIX_BACKEND_UNAVAILABLE' });
   t.equal(errors.length, 1);
 });
+
+t.test('startForwarding: a stream of batches is refused when attached', async (t) => {
+  const forwarding = startForwarding(
+    { url: 'nats://127.0.0.1:1' },
+    () => {},
+    () => {},
+  );
+  t.throws(() => forwarding.attach(new MStream('hits', { agg: sum, batchSize: 10 })), {
+    code: 'ERR_METRIX_INVALID_ARGUMENT',
+  });
+  await forwarding.close();
+});
