@@ -8,7 +8,7 @@ import { MSinkNDJSON } from '../sinks/MSinkNDJSON.js';
 import { MSinkOpenTSDB } from '../sinks/MSinkOpenTSDB.js';
 import { MSinkPrometheus } from '../sinks/MSinkPrometheus.js';
 import { type ObjectWritable, toSink } from '../sinks/toSink.js';
-import type { CliConfig } from './CliConfig.js';
+import { type CliConfig, DEFAULT_WINDOW_SECONDS } from './CliConfig.js';
 import { CliReporter } from './CliReporter.js';
 import { resolveAggs } from './resolveAggs.js';
 import { defaultAggNames } from './resolveConfig.js';
@@ -23,7 +23,10 @@ export interface MergeMode {
   owned?: number[];
   /** Partitions of the tier (default 8): the same on every edge and merger. */
   partitions?: number;
-  /** How long a window waits for late partials, ms of the partials' time (default 0). */
+  /**
+   * How long a window waits for late partials, ms of the partials' time (default: one window,
+   * `--window`, so that edges whose clocks or input lag by up to a window still count).
+   */
   allowedDelayMs?: number;
   /** Emit what a partition holds once it has been silent this long, ms (default 10 000). */
   idleMs?: number;
@@ -132,7 +135,7 @@ export function startMerge(config: CliConfig, mode: MergeMode, io: CliIO): CliRu
         idleMs: mode.idleMs ?? 10_000,
         ...(mode.owned === undefined ? {} : { owned: mode.owned }),
         ...(mode.partitions === undefined ? {} : { partitions: mode.partitions }),
-        ...(mode.allowedDelayMs === undefined ? {} : { allowedDelayMs: mode.allowedDelayMs }),
+        allowedDelayMs: mode.allowedDelayMs ?? (config.defaultWindowSize ?? DEFAULT_WINDOW_SECONDS) * 1000,
       });
       merger.on('late', (err: MetrixError) => reporter.log(`late: ${err.message}`));
       merger.on('invalid', (err: MetrixError) => reporter.log(`invalid partial: ${err.message}`));
