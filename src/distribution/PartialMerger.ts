@@ -110,6 +110,8 @@ const CONSUMER_NOT_FOUND = 10014;
  * - **Events.** `'late'`, `'invalid'` (a partial that cannot be merged: malformed,
  *   `ERR_METRIX_INVALID_STATE`; of a stream neither in `streams` nor covered by `defaultAgg`, `ERR_METRIX_UNKNOWN_METRIC` —
  *   terminated, never delivered again), `'invalidResult'` (a non-finite aggregate, dropped),
+ *   `'retry'` (`ERR_METRIX_BACKEND_UNAVAILABLE`: storing progress or a take-over failed and is
+ *   tried again, as NATS comes back),
  *   `'error'` (the sink failed, or NATS did in a way retrying cannot mend: the merger stops and
  *   acknowledges nothing more, so a replacement gets the partials again).
  *
@@ -383,9 +385,40 @@ export class PartialMerger extends EventEmitter {
         if (status.type !== 'reconnect') continue;
         // Deliveries in flight when the connection broke are pending on the server and would
         // come back only after the ack wait, behind newer partials: take every partition over.
-        for (const p of this.#owned) await this.#serial(p, () => this.#takeOver(p));
+        for (const p of this.#owned) await this.#retakeOver(p);
       }
     })().catch((err) => this.#fail(err));
+  }
+
+  /** Takes partition `p` over again, trying until it works (NATS may drop again meanwhile). */
+  async #retakeOver(p: number): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#serial(p, () => this.#takeOver(p));
+        return;
+      } catch (err) {
+        if (this.#closed || this.#failed !== undefined) return;
+        if (this.#nc.isClosed()) {
+          this.#fail(
+            new MetrixError(ErrorCode.BACKEND_UNAVAILABLE, 'PartialMerger: the NATS connection is closed', {
+              cause: err,
+            }),
+          );
+          return;
+        }
+        this.emit(
+          'retry',
+          new MetrixError(
+            ErrorCode.BACKEND_UNAVAILABLE,
+            `PartialMerger: taking partition ${p} over failed; trying again`,
+            {
+              cause: err,
+            },
+          ),
+        );
+        await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
+      }
+    }
   }
 
   #flushIdle(idleMs: number): void {
