@@ -286,7 +286,8 @@ export class PartialMerger extends EventEmitter {
    */
   async close({ flush = false }: PartialMergerCloseOptions = {}): Promise<void> {
     if (this.#closed) return;
-    if (flush && this.#failed === undefined) await this.#drain();
+    // Never started (or start() failed before it could read anything): nothing is held.
+    if (flush && this.#failed === undefined && this.#jsm !== undefined) await this.#drain();
     this.#closed = true;
     clearInterval(this.#idleTimer);
     for (const messages of this.#consuming.values()) messages.stop();

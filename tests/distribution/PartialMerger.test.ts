@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import t from 'tap';
@@ -45,6 +46,14 @@ if (skip) {
       code: ErrorCode.INVALID_ARGUMENT,
     });
     t.throws(() => new PartialMerger(nc, { streams: { a: sum }, sink: 42 as never }), { code: ErrorCode.INVALID_SINK });
+  });
+
+  t.test('PartialMerger: close() before start() ends the sink and holds nothing', async (t) => {
+    const sink = new Writable({ objectMode: true, write: (_el, _enc, cb) => cb() });
+    const merger = new PartialMerger(nc, { defaultAgg: sum, sink });
+    await merger.close({ flush: true });
+    t.ok(sink.writableFinished, 'the sink was ended and finished');
+    t.match(merger.stats(), { received: 0, open: 0 });
   });
 
   t.test('PartialMerger: idleMs emits what a silent partition holds', async (t) => {
