@@ -165,8 +165,18 @@ export class PartialForwarder extends EventEmitter {
    * Publishes the partials of every window `mstream` closes from now on, until
    * {@link PartialForwarder.close} or the returned function is called. The stream's own
    * aggregates still come out of its readable side: read them, pipe them, or `resume()` it.
+   *
+   * @throws `MetrixError` `ERR_METRIX_INVALID_ARGUMENT` for a stream of count batches.
    */
   attach(mstream: MStream): () => void {
+    // Checked here: thrown from inside the stream's 'window' event it would fail the producer.
+    if (mstream.windowSize === undefined) {
+      throw new MetrixError(
+        ErrorCode.INVALID_ARGUMENT,
+        `PartialForwarder("${this.source}"): MStream("${mstream.name}") makes count batches; only time windows (windowSize) line up across processes`,
+        { input: mstream.name },
+      );
+    }
     const listener = (window: MetricWindow) => {
       this.add(mstream.name, window);
     };

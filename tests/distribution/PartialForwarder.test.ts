@@ -110,6 +110,7 @@ if (skip) {
       code: ErrorCode.INVALID_ARGUMENT,
     });
     const f = new PartialForwarder(nc, { source: 'a', streamName: 'F3', subjectPrefix: 'f3' });
+    t.throws(() => f.attach(new MStream('hits', { agg: sum, batchSize: 1 })), { code: ErrorCode.INVALID_ARGUMENT });
     const batches = new MStream('hits', { agg: sum, batchSize: 1 });
     let thrown: unknown;
     batches.on('window', (w) => {
