@@ -12,6 +12,9 @@ export const DIST_AGG = {
   variance,
   p90: percentile(90),
   p99s: percentile(99, { sketch: true }),
+  // A function of the user's own: the tier ships its values (arrival state) and calls it on the
+  // union; an order-free one, since the union's order is the merge's.
+  spread: (values: readonly number[]) => Math.max(...values) - Math.min(...values),
 };
 
 /** The bound the sketched percentile is stated within (relative). */
