@@ -1,30 +1,41 @@
 import type { StateJSON, StateKind } from './Aggregator.js';
 import { StateReader } from './StateReader.js';
 
-/** Capacity of a values state's first buffer; it grows from there (see {@link grow}). */
+/** Capacity of a values state's first buffer; it doubles up to {@link CHUNK}. */
 const INITIAL_CAPACITY = 8;
+/**
+ * Values a buffer holds at most before the next ones go to a new buffer (64 KiB). A large group
+ * so keeps a list of full chunks, never copied as it grows: no over-allocation beyond one chunk,
+ * and no old buffers left for the collector (the memory target is 8 B a value + a constant).
+ */
+const CHUNK = 8192;
 
 /**
- * The state behind `median` and the exact percentiles: every value, 8 bytes each, in a
- * Float64Array that starts small and doubles. Its order is arrival order until
- * {@link sortedValues} sorts it in place.
- * @category Aggregators
+ * The state behind `median` and the exact percentiles: every value, 8 bytes each, in
+ * Float64Arrays — one that starts small and doubles, then chunks of {@link CHUNK} values. Its
+ * order is arrival order until {@link sortedValues} joins and sorts it in place.
  */
 export class ValuesState {
-  /** The buffer; only the first `length` entries are values. */
+  /** Full earlier chunks, in arrival order (none until the state holds more than one chunk). */
+  chunks: Float64Array[] = [];
+  /** The buffer being filled: its first `length - chunked` entries are the latest values. */
   values: Float64Array = new Float64Array(INITIAL_CAPACITY);
+  /** Values held in `chunks`. */
+  chunked = 0;
   /** Number of values. */
   length = 0;
-  /** Whether `values[0, length)` is sorted ascending (set by {@link sortedValues}, cleared by adds). */
+  /** Whether the values are sorted ascending (set by {@link sortedValues}, cleared by adds). */
   sorted = false;
 }
 
 /**
  * The kind of {@link ValuesState}, id `'values'`: all the values, for aggregations that need them
- * all (the median, exact quantiles). Memory is 8 bytes per value (up to twice that for a small
- * group, 25 % more for a large one); for bounded memory use a sketch (`percentile(p, { sketch: true })`).
+ * all (the median, exact quantiles). Memory is 8 bytes per value (up to twice that for a group
+ * of fewer than 8192 values, at most one 64 KiB chunk more for a larger one); for bounded memory
+ * use a sketch (`percentile(p, { sketch: true })`).
  *
- * - `add` appends; it allocates only when the buffer is full (then doubles it).
+ * - `add` appends; it allocates only when its buffer is full (a small one doubles, a large group
+ *   starts a new chunk: values are never copied as a group grows large).
  * - `merge(into, from)` appends `from`'s values to `into`'s.
  * - JSON: `{ v: 1, kind: 'values', values: number[] }` (in the buffer's current order).
  *
@@ -47,30 +58,25 @@ export const valuesState: StateKind<ValuesState> = {
   },
 
   add(state: ValuesState, value: number): void {
-    if (state.length === state.values.length) grow(state, state.length + 1);
-    state.values[state.length++] = value;
+    const used = state.length - state.chunked;
+    if (used === state.values.length) grow(state);
+    state.values[state.length - state.chunked] = value;
+    state.length++;
     state.sorted = false;
   },
 
   merge(into: ValuesState, from: ValuesState): void {
-    if (from.length === 0) return;
-    const length = into.length + from.length;
-    if (length > into.values.length) grow(into, length);
-    into.values.set(from.values.subarray(0, from.length), into.length);
-    into.length = length;
-    into.sorted = false;
+    for (const part of parts(from)) append(into, part);
   },
 
   toJSON(state: ValuesState): StateJSON {
-    return { v: 1, kind: 'values', values: Array.from(state.values.subarray(0, state.length)) };
+    return { v: 1, kind: 'values', values: Array.from(joined(state)) };
   },
 
   fromJSON(json: unknown): ValuesState {
     const values = new StateReader(json, 'values').finiteArray('values');
     const state = new ValuesState();
-    if (values.length > state.values.length) grow(state, values.length);
-    state.values.set(values);
-    state.length = values.length;
+    append(state, Float64Array.from(values));
     return state;
   },
 };
@@ -94,6 +100,12 @@ export const valuesState: StateKind<ValuesState> = {
  * @category Aggregators
  */
 export function sortedValues(state: ValuesState): Float64Array {
+  if (state.chunks.length > 0) {
+    // Join the chunks once: the sort needs one array (a transient copy of this group only).
+    state.values = joined(state);
+    state.chunks = [];
+    state.chunked = 0;
+  }
   const used = state.values.subarray(0, state.length);
   if (!state.sorted) {
     // Float64Array#sort compares numerically (and puts -0 before 0), as the old
@@ -104,19 +116,52 @@ export function sortedValues(state: ValuesState): Float64Array {
   return used;
 }
 
-/**
- * Buffers up to this many entries (512 KiB) double; larger ones grow by a quarter, so a large
- * group holds at most 25 % more than its values (the memory target is 8 B a value + a constant),
- * for a few more copies, still O(1) amortized per value.
- */
-const DOUBLE_UP_TO = 65_536;
+/** The used parts of `state`'s buffers, in arrival order (views, not copies). */
+function parts(state: ValuesState): Float64Array[] {
+  return [...state.chunks, state.values.subarray(0, state.length - state.chunked)];
+}
 
-/** Replaces `state`'s buffer by one of at least `needed` entries, keeping its values. */
-function grow(state: ValuesState, needed: number): void {
-  const old = state.values.length;
-  let capacity = old === 0 ? INITIAL_CAPACITY : old < DOUBLE_UP_TO ? old * 2 : Math.ceil(old * 1.25);
-  while (capacity < needed) capacity = capacity < DOUBLE_UP_TO ? capacity * 2 : Math.ceil(capacity * 1.25);
-  const values = new Float64Array(capacity);
-  values.set(state.values.subarray(0, state.length));
-  state.values = values;
+/** All the values of `state` in one new array, in the buffers' order. */
+function joined(state: ValuesState): Float64Array {
+  const all = new Float64Array(state.length);
+  let offset = 0;
+  for (const part of parts(state)) {
+    all.set(part, offset);
+    offset += part.length;
+  }
+  return all;
+}
+
+/** Appends `values` to `state` (copying them), filling and adding buffers as needed. */
+function append(state: ValuesState, values: Float64Array): void {
+  let from = 0;
+  while (from < values.length) {
+    let used = state.length - state.chunked;
+    if (used === state.values.length) {
+      grow(state);
+      used = state.length - state.chunked;
+    }
+    const n = Math.min(state.values.length - used, values.length - from);
+    state.values.set(values.subarray(from, from + n), used);
+    state.length += n;
+    from += n;
+  }
+  if (values.length > 0) state.sorted = false;
+}
+
+/**
+ * Makes room for one more value: a buffer under {@link CHUNK} values doubles (copying its few
+ * values); a full larger one is kept as a chunk and a new chunk is started.
+ */
+function grow(state: ValuesState): void {
+  const capacity = state.values.length;
+  if (capacity < CHUNK) {
+    const values = new Float64Array(Math.min(capacity * 2 || INITIAL_CAPACITY, CHUNK));
+    values.set(state.values.subarray(0, state.length - state.chunked));
+    state.values = values;
+    return;
+  }
+  state.chunks.push(state.values);
+  state.chunked += capacity;
+  state.values = new Float64Array(CHUNK);
 }

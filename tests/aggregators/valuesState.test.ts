@@ -135,3 +135,29 @@ function sameArray(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
   return true;
 }
+
+t.test(
+  'valuesState: a large group fills 64 KiB chunks, never copied as it grows; order, sort and merge hold',
+  async (t) => {
+    const n = 50_000;
+    const values = Array.from({ length: n }, (_, i) => (i * 7919) % n);
+    const s = feed(valuesState, values);
+    t.equal(s.length, n);
+    t.ok(s.chunks.length >= 5, `${s.chunks.length} full chunks`);
+    const held = s.chunks.reduce((a, c) => a + c.length, 0) + s.values.length;
+    t.ok(held - n < 8192, `at most one chunk more than the values (${held - n} spare)`);
+    t.same((valuesState.toJSON(s) as { values: number[] }).values, values, 'arrival order kept across chunks');
+    const other = feed(valuesState, [n, n + 1]);
+    valuesState.merge(other, s);
+    t.equal(other.length, n + 2);
+    const sorted = sortedValues(s);
+    t.same(
+      Array.from(sorted),
+      [...values].sort((a, b) => a - b),
+    );
+    t.equal(s.chunks.length, 0, 'joined once for the sort');
+    valuesState.add(s, -1);
+    t.equal(sortedValues(s)[0], -1, 'adds after a sort go on, and sort again');
+    t.equal(sortedValues(other)[n + 1], n + 1);
+  },
+);
