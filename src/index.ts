@@ -10,7 +10,7 @@ export { DDSketch, ddsketchState, sketchQuantile } from './aggregators/ddsketchS
 export { type PercentileOptions, percentile } from './aggregators/percentile.js';
 export { stateKindOf } from './aggregators/stateKindOf.js';
 export { SummaryState, summaryState } from './aggregators/summaryState.js';
-export { sortedValues, ValuesState, valuesState } from './aggregators/valuesState.js';
+export { sortedValues, ValuesState, valueAtRank, valuesState } from './aggregators/valuesState.js';
 export { WelfordState, welfordState } from './aggregators/welfordState.js';
 export type { AggregationPlan } from './engine/AggregationPlan.js';
 export type { KeyedValue } from './engine/KeyedValue.js';

@@ -10,7 +10,7 @@
  */
 import type { IncrementalAggFunc } from './AggFunc.js';
 import { type SummaryState, summaryState } from './summaryState.js';
-import { sortedValues, type ValuesState, valuesState } from './valuesState.js';
+import { type ValuesState, valueAtRank, valuesState } from './valuesState.js';
 import { type WelfordState, welfordState } from './welfordState.js';
 import { withAggregator } from './withAggregator.js';
 
@@ -95,7 +95,11 @@ export const median: IncrementalAggFunc<ValuesState> = withAggregator(
     return middle(Float64Array.from(values).sort());
   },
   valuesState,
-  (state) => middle(sortedValues(state)),
+  (state) => {
+    const n = state.length;
+    const upper = valueAtRank(state, (n >> 1) + 1);
+    return n % 2 === 1 ? upper : (valueAtRank(state, n >> 1) + upper) / 2;
+  },
 );
 
 /** The median of sorted values. */

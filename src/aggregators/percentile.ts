@@ -2,7 +2,7 @@ import { ErrorCode, MetrixError } from '../MetrixError.js';
 import type { IncrementalAggFunc } from './AggFunc.js';
 import { checkAccuracy, type DDSketch, ddsketchState, sketchQuantile } from './ddsketchState.js';
 import { nearestRank } from './nearestRank.js';
-import { sortedValues, type ValuesState, valuesState } from './valuesState.js';
+import { type ValuesState, valueAtRank, valuesState } from './valuesState.js';
 import { withAggregator } from './withAggregator.js';
 
 /**
@@ -30,7 +30,7 @@ export interface PercentileOptions {
  * `percentile(50)` of `[1, 2, 3, 4]` → `2`; `percentile(100)` is the maximum.
  *
  * Exact (the default), its incremental form keeps every value ({@link valuesState}) and all the
- * exact percentiles and the median of one group share one in-place sort ({@link sortedValues}).
+ * exact percentiles and the median of one group share one in-place sort ({@link valueAtRank}).
  * With `sketch`, both the function and its incremental form use a DDSketch
  * ({@link ddsketchState}): the value at the same rank within relative error `α`; the minimum and
  * maximum (rank 1 and rank n, so `p100`) stay exact.
@@ -72,7 +72,7 @@ export function percentile(p: number, options?: PercentileOptions): IncrementalA
         return sorted[nearestRank(p, sorted.length) - 1] as number;
       }),
       valuesState,
-      (state: ValuesState) => sortedValues(state)[nearestRank(p, state.length) - 1] as number,
+      (state: ValuesState) => valueAtRank(state, nearestRank(p, state.length)),
     );
   }
   const kind = ddsketchState(alpha);

@@ -1,3 +1,4 @@
+import { ErrorCode, MetrixError } from '../MetrixError.js';
 import type { StateJSON, StateKind } from './Aggregator.js';
 import { StateReader } from './StateReader.js';
 
@@ -114,6 +115,91 @@ export function sortedValues(state: ValuesState): Float64Array {
     state.sorted = true;
   }
   return used;
+}
+
+/**
+ * The value of 1-based `rank` among `state`'s values in ascending order (`1` the smallest, the
+ * length the largest), as `sortedValues(state)[rank - 1]` — without joining a large group's
+ * chunks into one array: each chunk is sorted in place once (shared by every rank read until the
+ * next add) and the rank is selected across them, so reading quantiles needs no second copy of
+ * the values.
+ *
+ * @example
+ * ```ts
+ * import { valueAtRank, valuesState } from 'metrix-stream';
+ * const s = valuesState.create();
+ * for (const v of [5, -1, 3]) valuesState.add(s, v);
+ * valueAtRank(s, 2); // 3
+ * ```
+ * @throws {@link MetrixError} `ERR_METRIX_INVALID_ARGUMENT` unless `rank` is an integer from 1
+ * to the number of values.
+ * @category Aggregators
+ */
+export function valueAtRank(state: ValuesState, rank: number): number {
+  if (!Number.isInteger(rank) || rank < 1 || rank > state.length) {
+    throw new MetrixError(
+      ErrorCode.INVALID_ARGUMENT,
+      `valueAtRank(state, rank): rank must be an integer from 1 to ${state.length}, got ${String(rank)}`,
+      { input: rank },
+    );
+  }
+  if (state.chunks.length === 0) return sortedValues(state)[rank - 1] as number;
+  const runs = parts(state);
+  if (!state.sorted) {
+    for (const run of runs) run.sort();
+    state.sorted = true;
+  }
+  return selectRank(runs, rank);
+}
+
+/**
+ * The `k`th smallest (1-based) of the values of several ascending runs. Each round takes the
+ * middle of the widest remaining range as pivot and counts, by binary search in every run, the
+ * values below it and up to it: the pivot is the answer, or every run's range is cut to one
+ * side, the widest at least in half — O(runs × log² n).
+ */
+function selectRank(runs: readonly Float64Array[], k: number): number {
+  const lo = runs.map(() => 0);
+  const hi = runs.map((run) => run.length);
+  for (;;) {
+    let widest = 0;
+    for (let i = 1; i < runs.length; i++) {
+      if ((hi[i] as number) - (lo[i] as number) > (hi[widest] as number) - (lo[widest] as number)) widest = i;
+    }
+    const pivot = (runs[widest] as Float64Array)[((lo[widest] as number) + (hi[widest] as number)) >> 1] as number;
+    let below = 0;
+    let upTo = 0;
+    const firstAt: number[] = [];
+    const pastAt: number[] = [];
+    for (let i = 0; i < runs.length; i++) {
+      const run = runs[i] as Float64Array;
+      const a = bound(run, pivot, lo[i] as number, hi[i] as number, false);
+      const b = bound(run, pivot, a, hi[i] as number, true);
+      firstAt.push(a);
+      pastAt.push(b);
+      below += a - (lo[i] as number);
+      upTo += b - (lo[i] as number);
+    }
+    if (k <= below) for (let i = 0; i < runs.length; i++) hi[i] = firstAt[i] as number;
+    else if (k <= upTo) return pivot;
+    else {
+      k -= upTo;
+      for (let i = 0; i < runs.length; i++) lo[i] = pastAt[i] as number;
+    }
+  }
+}
+
+/** The first index in `run[from, to)` whose value is ≥ `x` (or > `x` with `past`). */
+function bound(run: Float64Array, x: number, from: number, to: number, past: boolean): number {
+  let a = from;
+  let b = to;
+  while (a < b) {
+    const m = (a + b) >> 1;
+    const v = run[m] as number;
+    if (v < x || (past && v === x)) a = m + 1;
+    else b = m;
+  }
+  return a;
 }
 
 /** The used parts of `state`'s buffers, in arrival order (views, not copies). */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import t from 'tap';
-import { sortedValues, ValuesState, valuesState } from '../../src/aggregators/valuesState.js';
+import { sortedValues, ValuesState, valueAtRank, valuesState } from '../../src/aggregators/valuesState.js';
 import { ErrorCode } from '../../src/MetrixError.js';
 import { cutsArb, feed, mergeParts, roundTrip, split, valuesArb } from './stateLaws.js';
 
@@ -159,5 +159,32 @@ t.test(
     valuesState.add(s, -1);
     t.equal(sortedValues(s)[0], -1, 'adds after a sort go on, and sort again');
     t.equal(sortedValues(other)[n + 1], n + 1);
+  },
+);
+
+t.test(
+  'valuesState: valueAtRank across chunks equals the sorted reference at every rank asked (property)',
+  async (t) => {
+    await fc.assert(
+      fc.property(
+        fc.integer({ min: 8193, max: 40_000 }),
+        fc.integer({ min: 1, max: 50 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 8 }),
+        (n, distinct, at) => {
+          // Few distinct values: many ties across chunks, the hard case for a pivot.
+          const values = Array.from({ length: n }, (_, i) => ((i * 2654435761) % 1e9) % distinct);
+          const s = feed(valuesState, values);
+          const want = reference(values);
+          return at.every((q) => {
+            const rank = 1 + Math.floor(q * (n - 1));
+            return valueAtRank(s, rank) === want[rank - 1];
+          });
+        },
+      ),
+      { numRuns: 25 },
+    );
+    const s = feed(valuesState, [1, 2]);
+    for (const bad of [0, 3, 1.5, Number.NaN])
+      t.throws(() => valueAtRank(s, bad), { code: ErrorCode.INVALID_ARGUMENT });
   },
 );
