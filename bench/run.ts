@@ -1,10 +1,11 @@
-// `npm run bench [-- --quick] [-- --only=send,piped,peers,cardinality,memory,cli] [--n=… …]`
+// `npm run bench [-- --quick] [-- --only=send,piped,peers,cardinality,memory,cli,distribution] [--n=… …]`
 // (options: bench/settings.ts): every target of the aggregation-engine issue beside its
 // baseline, measured in one run, printed as one table. Each question is one file of bench/; this
 // one only runs them in turn and prints. Not a test: a missed target is printed, not an error;
 // it exits 1 only when a measurement fails (a path returned a wrong count, a child crashed).
 import { question as cardinality } from './cardinality.js';
 import { question as cli } from './cli.js';
+import { question as distribution } from './distribution.js';
 import { clockCost, describeMachine, loadAverage } from './machine.js';
 import { question as memory } from './memory.js';
 import { question as peers } from './peers.js';
@@ -13,7 +14,7 @@ import { formatTable, type Row } from './report.js';
 import { question as send } from './send.js';
 import { readSettings } from './settings.js';
 
-const questions = [send, piped, peers, cardinality, memory, cli];
+const questions = [send, piped, peers, cardinality, memory, cli, distribution];
 
 async function main(): Promise<void> {
   const settings = readSettings(process.argv.slice(2));
