@@ -3,7 +3,7 @@
 // 127.0.0.1 ports with a backend that prints every flush as one JSON line, stopped by PID.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,23 +12,42 @@ import { freePort } from './victoriaMetrics.js';
 const DIR = join(tmpdir(), 'metrix-statsd-0.9.0');
 const STATS_JS = join(DIR, 'node_modules/statsd/stats.js');
 
-/** Installs the daemon when missing; `false` when it is there, else why not (thrown under CI=true). */
+/**
+ * Installs the daemon when missing; `false` when it is there, else why not (thrown under CI=true).
+ * Test files run in parallel and may both find it missing: each installs into a folder of its own
+ * and renames it into place, so a half-installed daemon is never seen and the loser's copy is
+ * simply dropped.
+ */
 export async function installStatsD(): Promise<string | false> {
   if (existsSync(STATS_JS)) return false;
-  mkdirSync(DIR, { recursive: true });
+  const mine = `${DIR}.${process.pid}`;
+  mkdirSync(mine, { recursive: true });
   try {
     await promisify(execFile)(
       'npm',
-      ['install', '--prefix', DIR, '--omit=optional', '--no-audit', '--no-fund', '--no-save', 'statsd@0.9.0'],
+      ['install', '--prefix', mine, '--omit=optional', '--no-audit', '--no-fund', '--no-save', 'statsd@0.9.0'],
       { timeout: 120_000 },
     );
+    try {
+      renameSync(mine, DIR);
+    } catch {
+      // Another process put its copy in place first (the folder is not empty): use that one.
+      rmSync(mine, { recursive: true, force: true });
+    }
+    if (!existsSync(STATS_JS)) throw new Error(`${STATS_JS} missing after the install`);
     return false;
   } catch (err) {
+    rmSync(mine, { recursive: true, force: true });
     const reason = `could not install statsd@0.9.0: ${(err as Error).message.split('\n')[0]}`;
     if (process.env.CI === 'true') throw new Error(reason);
     return reason;
   }
 }
+
+/** The folder the daemon is installed in (backends and configs may be written there). */
+export const STATSD_DIR = DIR;
+/** The daemon's entry point. */
+export const STATSD_JS = STATS_JS;
 
 /** What the daemon hands its backends at one flush. */
 export interface StatsDFlush {
@@ -48,7 +67,8 @@ export interface StatsDDaemon {
   stop(): Promise<void>;
 }
 
-function freeUdpPort(): Promise<number> {
+/** A UDP port free on 127.0.0.1 now. */
+export function freeUdpPort(): Promise<number> {
   return new Promise((resolve) => {
     const s = createSocket('udp4');
     s.bind(0, '127.0.0.1', () => {

@@ -2,49 +2,21 @@
 // packets go to the daemon and through our parser; what the daemon reports for one flush must
 // equal what our aggregations give over the same values. The daemon is installed on first use
 // into a temporary folder (`npm install --omit=optional statsd@0.9.0`), never into the project.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import t from 'tap';
 import type { MElement } from '../../src/MElement.js';
 import { MStream } from '../../src/MStream.js';
 import { parseStatsD, type StatsDElement } from '../../src/parsers/parseStatsD.js';
 import { statsdAggregations } from '../../src/parsers/statsdAggregations.js';
+import { freeUdpPort, installStatsD, STATSD_DIR, STATSD_JS } from '../helpers/statsdDaemon.js';
 import { freePort } from '../helpers/victoriaMetrics.js';
 
-const DIR = join(tmpdir(), 'metrix-statsd-0.9.0');
-const STATS_JS = join(DIR, 'node_modules/statsd/stats.js');
+const DIR = STATSD_DIR;
+const STATS_JS = STATSD_JS;
 const FLUSH_MS = 2000;
-
-async function installDaemon(): Promise<string | false> {
-  if (existsSync(STATS_JS)) return false;
-  mkdirSync(DIR, { recursive: true });
-  try {
-    await promisify(execFile)(
-      'npm',
-      ['install', '--prefix', DIR, '--omit=optional', '--no-audit', '--no-fund', '--no-save', 'statsd@0.9.0'],
-      { timeout: 120_000 },
-    );
-    return false;
-  } catch (err) {
-    const reason = `could not install statsd@0.9.0: ${(err as Error).message.split('\n')[0]}`;
-    if (process.env.CI === 'true') throw new Error(reason);
-    return reason;
-  }
-}
-
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The daemon's view of one flush, as our backend prints it. */
 interface Flush {
@@ -92,7 +64,7 @@ async function ours(): Promise<Map<string, number>> {
   return out;
 }
 
-const skip = await installDaemon();
+const skip = await installStatsD();
 
 t.test('parseStatsD: the daemon reports what statsdAggregations computes', { skip }, async (t) => {
   const udp = await freeUdpPort();
