@@ -6,7 +6,9 @@ import type { MalformedLineInput } from './LineParser.js';
  * the thrown error as `cause`, `{ line, text }` as `input`.
  */
 export function malformedLine(what: string, number: number, text: string, cause: unknown): MetrixError {
-  const reason = cause instanceof Error ? cause.message : String(cause);
+  // Bounded: the reason may quote the client's text (a tag name, say) and the message is printed
+  // and sent back in HTTP answers, while a line may be 1 MiB long.
+  const reason = cut(cause instanceof Error ? cause.message : String(cause), 300);
   return new MetrixError(ErrorCode.MALFORMED_LINE, `${what}: line ${number}: ${reason}`, {
     cause,
     input: { line: number, text: cut(text) } satisfies MalformedLineInput,
@@ -22,7 +24,7 @@ export function lineTooLong(what: string, maxLineLength: number, number: number,
   );
 }
 
-/** At most 200 characters of a line, for an error's `input`. */
-function cut(text: string): string {
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+/** At most `max` characters of a text (200 by default: a line, for an error's `input`). */
+function cut(text: string, max = 200): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }

@@ -1,3 +1,4 @@
+import { describe } from '../internal/describe.js';
 import { setOwn } from '../internal/setOwn.js';
 import { keyFromTags } from '../key.js';
 import type { Tags } from '../MElement.js';
@@ -36,9 +37,18 @@ const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const DEFAULT_MAX_GAUGES = 10_000;
 const DEFAULT_GAUGE_EXPIRY_MS = 3_600_000;
 
+/**
+ * At most 60 characters of a client's text, for a message: a line may be 1 MiB long, and its
+ * error is printed and sent back in HTTP answers (quoted text goes through `describe`, which cuts
+ * the same way).
+ */
+function clip(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
+
 function toNumber(text: string, what: string): number {
   const n = NUMBER.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isFinite(n)) throw new Error(`${what} ${JSON.stringify(text)} is not a finite decimal number`);
+  if (!Number.isFinite(n)) throw new Error(`${what} ${describe(text)} is not a finite decimal number`);
   return n;
 }
 
@@ -103,13 +113,13 @@ export function statsdFormat(options: StatsDFormatOptions = {}): StatsDFormat {
     const name = text.slice(0, colon).trim();
     if (name.length === 0) throw new Error('the metric name is empty');
     if (name.includes('|')) {
-      throw new Error(`expected <name>:<value>|<type>, found "|" in the name ${JSON.stringify(name)}`);
+      throw new Error(`expected <name>:<value>|<type>, found "|" in the name ${describe(name)}`);
     }
     const fields = text.slice(colon + 1).split('|');
     const type = fields[1]?.trim();
     if (type === undefined || type === '') throw new Error('the type is missing (expected |c, |ms, |h, |d, |g or |s)');
     if (type !== 'c' && type !== 'ms' && type !== 'h' && type !== 'd' && type !== 'g' && type !== 's') {
-      throw new Error(`unknown type ${JSON.stringify(type)} (expected c, ms, h, d, g or s)`);
+      throw new Error(`unknown type ${describe(type)} (expected c, ms, h, d, g or s)`);
     }
     let sampleRate = 1;
     let tags: Tags | undefined;
@@ -119,15 +129,15 @@ export function statsdFormat(options: StatsDFormatOptions = {}): StatsDFormat {
       const head = field.charAt(0);
       if (head === '@') {
         sampleRate = toNumber(field.slice(1), 'sample rate');
-        if (!(sampleRate > 0 && sampleRate <= 1)) throw new Error(`sample rate ${field} is not in (0, 1]`);
+        if (!(sampleRate > 0 && sampleRate <= 1)) throw new Error(`sample rate ${clip(field)} is not in (0, 1]`);
       } else if (head === '#') {
         tags = tagsOf(field.slice(1));
       } else if (head === 'T') {
-        time = validTime(toNumber(field.slice(1), 'timestamp') * 1000, `timestamp ${field.slice(1)} s`);
+        time = validTime(toNumber(field.slice(1), 'timestamp') * 1000, `timestamp ${clip(field.slice(1))} s`);
       } else if (field.startsWith('c:')) {
         // DogStatsD container id: describes the sender, not the metric; ignored.
       } else {
-        throw new Error(`unexpected field ${JSON.stringify(field)} (expected @<rate>, #<tags> or T<seconds>)`);
+        throw new Error(`unexpected field ${describe(field)} (expected @<rate>, #<tags> or T<seconds>)`);
       }
     }
     const valueText = fields[0] as string;
@@ -205,7 +215,7 @@ function parseTags(text: string): Tags | undefined {
     if (pair.length === 0) continue;
     const colon = pair.indexOf(':');
     const tagName = colon === -1 ? pair : pair.slice(0, colon);
-    if (tagName.length === 0) throw new Error(`tag ${JSON.stringify(pair)} has an empty name`);
+    if (tagName.length === 0) throw new Error(`tag ${describe(pair)} has an empty name`);
     setOwn(tags, tagName, colon === -1 ? '' : pair.slice(colon + 1));
     any = true;
   }

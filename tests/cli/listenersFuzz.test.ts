@@ -558,3 +558,56 @@ t.test(
     t.notMatch(h.stderr(), /error:/);
   },
 );
+
+// ---- regression: an error message quoted the whole offending field of a line (up to 1 MiB) ----
+
+t.test(
+  'listenersFuzz: a bad line with an enormous field gives a short message (HTTP answer, stderr), not a copy of it',
+  async (t) => {
+    const h = harness();
+    // The default --max-line-length (1 MiB): these lines are long but not too long.
+    const run = startCli(overflowConfig({ httpPort: 0, statsdPort: 0 }), h.io);
+    const { http, statsd } = await deadline(run.listening, 10_000, 'the listeners');
+    const big = 'x'.repeat(60_000);
+    const digits = '9'.repeat(60_000);
+    const statsdLines = [
+      `a:1|${big}`, // unknown type
+      `a:${big}|c`, // value
+      `a:1|c|@${big}`, // sample rate
+      `a:1|c|@2${'0'.repeat(60_000)}`, // sample rate out of range
+      `a:1|c|T${big}`, // timestamp
+      `a:1|c|T${digits}.0`, // timestamp out of range (finite)
+      `a:1|c|${big}`, // unknown field
+      `a:1|c|#:${big}`, // empty tag name
+      `${big}|x:1|c`, // "|" in the name
+    ];
+    const ndjsonLines = [
+      `{"name":"a","value":1,"tags":{"${big}":[1]}}`, // a tag of a bad type, named by a huge key
+      `{"name":"a","value":"${big}"}`,
+      `{"name":"${big}"}`,
+      `"${big}"`,
+      `{${big}`,
+    ];
+    const answer = await post(http?.port as number, `${ndjsonLines.join('\n')}\n{"name":"ok","value":1}\n`);
+    t.equal(answer.status, 400);
+    const body = JSON.parse(answer.body) as { accepted: number; malformed: number; errors: string[] };
+    t.equal(body.accepted, 1, 'the valid line after them is accepted');
+    t.equal(body.malformed, ndjsonLines.length);
+    t.ok(answer.body.length < 10 * 1024, `the answer is ${answer.body.length} bytes`);
+    const udp = createSocket('udp4');
+    t.teardown(() => udp.close());
+    for (const line of statsdLines) await sendUdp(udp, statsd?.port as number, Buffer.from(`${line}\nok:1|c`));
+    await until(() => run.counts().in >= 1 + statsdLines.length, 'the datagrams routed', 10_000);
+    run.stop();
+    t.equal(await deadline(run.done, 10_000, 'the run to end'), 0);
+    const longest = Math.max(
+      ...h
+        .stderr()
+        .split('\n')
+        .map((l) => l.length),
+    );
+    t.ok(longest < 1024, `the longest stderr line is ${longest} characters`);
+    t.match(h.stderr(), `skipped ${ndjsonLines.length + statsdLines.length} malformed line(s)`);
+    t.equal(total(h.stdout(), 'ok.count'), 1 + statsdLines.length);
+  },
+);
