@@ -78,6 +78,27 @@ function sendUdp(socket: Socket, port: number, datagram: Buffer): Promise<void> 
   );
 }
 
+/** The configured stream that acknowledges datagrams: a batch of one, its aggregate out at once. */
+const SENTINEL = { name: 'sentinel', agg: ['count'], batchSize: 1 };
+
+/**
+ * Waits until every datagram sent so far on `udp` went through the command (routed, or dropped
+ * and counted). Datagrams arrive in order on loopback: once a sentinel sent after them has come
+ * out on stdout, every earlier one has been seen. A lost sentinel (the kernel's buffer was full)
+ * is sent again.
+ */
+async function ackUdp(udp: Socket, port: number, stdout: () => string): Promise<void> {
+  const seen = () => stdout().split('"sentinel.count"').length;
+  const before = seen();
+  for (let i = 0; i < 20; i++) {
+    await sendUdp(udp, port, Buffer.from('sentinel:1|c'));
+    const by = Date.now() + 500;
+    while (Date.now() < by && seen() === before) await new Promise((r) => setTimeout(r, 5));
+    if (seen() > before) return;
+  }
+  throw new Error('timed out: no sentinel datagram came through in 10 s');
+}
+
 /** The NDJSON aggregates printed on stdout. */
 function aggregates(stdout: string): { name: string; value: number; tags: Record<string, string> }[] {
   return stdout
@@ -308,8 +329,7 @@ async function runOnce(
         { name: 'okhttp', agg: ['count'], windowSize: 3600 },
         { name: 'okudp', agg: ['count'], windowSize: 3600 },
         { name: 'okabort', agg: ['count'], windowSize: 3600 },
-        // A batch of one: its aggregate comes out at once, the acknowledgement of a datagram.
-        { name: 'sentinel', agg: ['count'], batchSize: 1 },
+        SENTINEL,
       ],
     }),
     h.io,
@@ -359,16 +379,7 @@ async function runOnce(
       throw new Error(`huge body: ${huge.status} ${huge.body}`);
     sent.http++;
     sent.httpMalformed++;
-    // UDP datagrams arrive in order on loopback: once a sentinel sent after them has come out,
-    // every earlier datagram was routed or dropped (and counted). A lost sentinel is sent again.
-    let acked = false;
-    for (let i = 0; i < 20 && !acked; i++) {
-      await sendUdp(udp, udpPort, Buffer.from('sentinel:1|c'));
-      const ackBy = Date.now() + 500;
-      while (Date.now() < ackBy && !h.stdout().includes('"sentinel.count"')) await new Promise((r) => setTimeout(r, 5));
-      acked = h.stdout().includes('"sentinel.count"');
-    }
-    if (!acked) throw new Error('no sentinel datagram came through in 10 s');
+    await ackUdp(udp, udpPort, h.stdout);
     // Still serving after all that.
     const after = await post(httpPort, '{"name":"okhttp","value":1}\n');
     if (after.status !== 200) throw new Error(`a valid request after the fuzz was answered ${after.status}`);
@@ -444,7 +455,7 @@ t.test(
           const failure = check(await runOnce(steps), rawValid);
           if (failure !== undefined) throw new Error(failure);
         }),
-        { seed, numRuns: 12 },
+        { seed, numRuns: 25 },
       );
     }
     t.same(
@@ -568,13 +579,13 @@ t.test(
     // The default --max-line-length (1 MiB): these lines are long but not too long.
     const run = startCli(overflowConfig({ httpPort: 0, statsdPort: 0 }), h.io);
     const { http, statsd } = await deadline(run.listening, 10_000, 'the listeners');
-    const big = 'x'.repeat(60_000);
-    const digits = '9'.repeat(60_000);
+    const big = 'x'.repeat(20_000);
+    const digits = '9'.repeat(20_000);
     const statsdLines = [
       `a:1|${big}`, // unknown type
       `a:${big}|c`, // value
       `a:1|c|@${big}`, // sample rate
-      `a:1|c|@2${'0'.repeat(60_000)}`, // sample rate out of range
+      `a:1|c|@2${'0'.repeat(20_000)}`, // sample rate out of range
       `a:1|c|T${big}`, // timestamp
       `a:1|c|T${digits}.0`, // timestamp out of range (finite)
       `a:1|c|${big}`, // unknown field
@@ -609,5 +620,69 @@ t.test(
     t.ok(longest < 1024, `the longest stderr line is ${longest} characters`);
     t.match(h.stderr(), `skipped ${ndjsonLines.length + statsdLines.length} malformed line(s)`);
     t.equal(total(h.stdout(), 'ok.count'), 1 + statsdLines.length);
+  },
+);
+
+t.test(
+  'listenersFuzz: 100 000 distinct tag sets over HTTP and 5 000 over UDP fold past --max-series, all counted',
+  async (t) => {
+    const h = harness();
+    const maxSeries = 1000;
+    const run = startCli(
+      overflowConfig({ httpPort: 0, statsdPort: 0, maxSeries, defaultAgg: ['count'], streams: [SENTINEL] }),
+      h.io,
+    );
+    const { http, statsd } = await deadline(run.listening, 10_000, 'the listeners');
+    const n = 100_000;
+    // One body, written in 64 KiB pieces that cut lines anywhere.
+    let text = '';
+    for (let i = 0; i < n; i++) text += `{"name":"flood","value":1,"tags":{"k":"${i}","__proto__":"${i % 3}"}}\n`;
+    const body = Buffer.from(text);
+    const answer = await deadline(
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: http?.port, method: 'POST', path: '/', agent: false }, (res) => {
+          let answerText = '';
+          res.on('data', (d) => (answerText += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: answerText }));
+        });
+        req.on('error', reject);
+        for (let at = 0; at < body.length; at += 65_536) req.write(body.subarray(at, at + 65_536));
+        req.end();
+      }),
+      20_000,
+      'the answer to a 100 000-line body',
+    );
+    t.equal(answer.status, 200);
+    t.match(JSON.parse(answer.body), { accepted: n, malformed: 0 });
+    const udp = createSocket('udp4');
+    t.teardown(() => udp.close());
+    const m = 5_000;
+    for (let i = 0; i < m; i++) await sendUdp(udp, statsd?.port as number, Buffer.from(`uflood:1|c|#k:${i}`));
+    // What the kernel dropped is reported, and counted below.
+    await ackUdp(udp, statsd?.port as number, h.stdout);
+    run.stop();
+    t.equal(await deadline(run.done, 10_000, 'the run to end'), 0);
+    const out = aggregates(h.stdout());
+    t.equal(total(h.stdout(), 'flood.count'), n, 'every HTTP value counted');
+    const kernel = reported(h.stderr(), /the kernel dropped (\d+) UDP datagram/);
+    const behind = reported(h.stderr(), /dropped (\d+) UDP datagram\(s\) while the pipeline was behind/);
+    const counted = total(h.stdout(), 'uflood.count');
+    // The drop counts may include sentinels sent again: at least every datagram is accounted for.
+    t.ok(
+      counted <= m && counted + kernel + behind >= m,
+      `${counted} counted, ${kernel + behind} reported dropped, of ${m}`,
+    );
+    t.ok(
+      out.filter((e) => e.name === 'flood.count').length <= maxSeries + 1,
+      'at most --max-series series and the overflow one',
+    );
+    t.ok(
+      out.some((e) => e.name === 'flood.count' && e.tags['metrix.overflow'] === 'true'),
+      'the rest folded into metrix.overflow=true',
+    );
+    t.ok(
+      reported(h.stderr(), /(\d+) value\(s\) folded into metrix\.overflow=true/) >= n - maxSeries,
+      'and counted on stderr',
+    );
   },
 );
