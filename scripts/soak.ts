@@ -86,10 +86,13 @@ let keepTmp = args.keep;
 process.on('exit', () => {
   if (!keepTmp) rmSync(tmp, { recursive: true, force: true });
 });
+// The helper's own listener (registered first) kills the servers and raises the signal again, but
+// under the tsx command a listener of tsx's keeps the process alive: end it here, as the signal would.
+const SIGNAL_EXIT = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
   process.once(signal, () => {
     console.error(`soak: interrupted by ${signal}`);
-    if (!keepTmp) rmSync(tmp, { recursive: true, force: true });
+    process.exit(SIGNAL_EXIT[signal]);
   });
 }
 
@@ -280,6 +283,8 @@ try {
   checks.push({ name: `no error while ${phase}`, ok: false, text: (err as Error).stack ?? String(err) });
 } finally {
   rss.stop();
+  // After a failure the coordinator may still hold timers and a sink retrying: let nothing linger.
+  if (!mc.destroyed) mc.destroy();
   phase = 'stopping VictoriaMetrics';
   await vm.stop('SIGTERM');
   await vm.cleanup();
@@ -290,5 +295,5 @@ const ok = checks.every((c) => c.ok);
 if (!ok) keepTmp = true;
 if (keepTmp) console.log(`  NDJSON file kept: ${ndjsonFile}`);
 console.log(`soak: ${ok ? 'PASS' : 'FAIL'}`);
-clearTimeout(watchdog);
-process.exitCode = ok ? 0 : 1;
+// Exit now rather than when the loop empties: after a failure a restart may still be pending.
+process.exit(ok ? 0 : 1);
