@@ -132,7 +132,8 @@ export function checkGaugeOptions(maxGauges: unknown, gaugeExpiryMs: unknown): v
  * Malformed lines (no `:`, empty name, missing or unknown type, an empty set member, a value that
  * is not a decimal number, a value that overflows once scaled by the sample rate or added as a
  * gauge delta — no value out is ever infinite —, a timestamp a `Date` cannot hold
- * (`ERR_METRIX_INVALID_TIME` as `cause`), a negative `ms`, a sample rate outside `(0, 1]`, an
+ * (`ERR_METRIX_INVALID_TIME` as `cause`), a negative `ms`, a sample rate outside `(0, 1]` or so
+ * small that `1 / rate` overflows (`@1e-320`: each value would count infinitely many times), an
  * unknown field) fail the
  * stream or are skipped, as {@link LineParserOptions.onMalformed} says. The values of a line are
  * all accepted or all rejected. The daemon's other quirks are not copied: it accepts hex and

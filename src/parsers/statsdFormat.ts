@@ -130,6 +130,9 @@ export function statsdFormat(options: StatsDFormatOptions = {}): StatsDFormat {
       if (head === '@') {
         sampleRate = toNumber(field.slice(1), 'sample rate');
         if (!(sampleRate > 0 && sampleRate <= 1)) throw new Error(`sample rate ${clip(field)} is not in (0, 1]`);
+        // Each value counts 1 / rate times (a timer's count, a counter's value): a rate so small that
+        // this overflows (below about 5.6e-309) would count a value infinitely many times.
+        finite(1 / sampleRate, `1 / sample rate ${clip(field.slice(1))}`);
       } else if (head === '#') {
         tags = tagsOf(field.slice(1));
       } else if (head === 'T') {

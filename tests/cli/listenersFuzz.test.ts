@@ -714,3 +714,23 @@ t.test(
     t.equal(total(h.stdout(), 'edge.count') + total(h.stdout(), 'uedge.count'), 2, 'both counted');
   },
 );
+
+// ---- regression: a timing at a sample rate whose reciprocal overflows ----
+
+t.test('listenersFuzz: a timer at |@1e-320 is malformed, not half aggregated and refused by its count', async (t) => {
+  const h = harness();
+  // Without --agg: the daemon's figures, a timer's count summing 1 / rate per value.
+  const run = startCli(config({ statsdPort: 0, output: 'ndjson', defaultWindowSize: 1_000_000 }), h.io);
+  const { statsd } = await deadline(run.listening, 10_000, 'the listener');
+  const udp = createSocket('udp4');
+  t.teardown(() => udp.close());
+  await sendUdp(udp, statsd?.port as number, Buffer.from('lat:1|ms|@1e-320\nlat:3|h|@5e-324\nlat:2|ms\nlat:4|ms|@0.5'));
+  await until(() => run.counts().in >= 2, 'the valid timings routed', 10_000);
+  run.stop();
+  t.equal(await deadline(run.done, 10_000, 'the run to end'), 0);
+  const out = Object.fromEntries(aggregates(h.stdout()).map((e) => [e.name, e.value]));
+  t.match(out, { 'lat.count': 1 + 2, 'lat.sum': 6, 'lat.lower': 2 }, 'only the two valid timings, in every figure');
+  t.match(h.stderr(), /line 1: 1 \/ sample rate 1e-320 is not finite/);
+  t.match(h.stderr(), /skipped 2 malformed line\(s\)/);
+  t.notMatch(h.stderr(), /refused/, 'no value refused half-way by a companion stream');
+});
