@@ -164,6 +164,8 @@ const adversarialStatsd = fc.constantFrom(
   'rate:1|c|@-1',
   'rate:1|c|@2',
   'rate:1|c|@NaN',
+  'timer:1|ms|@1e-320',
+  'timer:1|h|@5e-324',
   'ts:1|c|T99999999999999999',
   'ts:1|c|T-99999999999999999',
   'ts:1|c|T1e300',
@@ -322,7 +324,7 @@ async function runOnce(
       defaultWindowSize: 3600,
       maxLineLength: MAX_LINE,
       maxSeries: 20,
-      maxStreams: 500,
+      maxStreams: 50,
       windowTime: 'event',
       allowedLateness: 0,
       streams: [
@@ -357,6 +359,9 @@ async function runOnce(
       `{"name":"huge","value":1e308,"time":${fixedNow * 1000}}\n{"name":"huge","value":1e308,"time":${fixedNow * 1000}}\n{"name":"late","value":1,"time":${Date.now()}}\n{"name":"late","value":1,"time":1000}\n${flood.join('\n')}\n`,
     );
     if (fixed.status !== 200) throw new Error(`the fixed traps were answered ${fixed.status}: ${fixed.body}`);
+    // Names past --max-streams: 100 new ones (the dedicated names are configured, not created).
+    const names = Array.from({ length: 100 }, (_, i) => `{"name":"name${i}","value":1}`);
+    await post(httpPort, `${names.join('\n')}\n`);
     for (const step of steps) {
       if (step.kind === 'udp') {
         await sendUdp(udp, udpPort, step.bytes);
@@ -421,6 +426,11 @@ function check(result: Awaited<ReturnType<typeof runOnce>>, rawValid: number): s
   if (reported(stderr, /(\d+) value\(s\) folded into metrix\.overflow=true/) < 180) {
     return `values past --max-series are not counted: ${stderr}`;
   }
+  if (reported(stderr, /dropped (\d+) element\(s\) of new names past --max-streams/) < 50) {
+    return `names past --max-streams are not counted: ${stderr}`;
+  }
+  if (stderr.split('ERR_METRIX_CARDINALITY_LIMIT').length !== 2)
+    return `the stream limit is not reported once: ${stderr}`;
   if (total(stdout, 'flood.count') !== 200) return `flood.count ${total(stdout, 'flood.count')}, 200 sent`;
   return undefined;
 }
