@@ -2,8 +2,15 @@
 // process; it checks its own counts, files, database and RSS and exits 0 only when all hold. The
 // counts are exact whatever the rate the machine reaches; only the duration is wall time.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { rssVerdict } from '../scripts/soak/rss.js';
+import { checkNdjson } from '../scripts/soak/verify.js';
+import { canonicalLine } from '../scripts/soak/workload.js';
 import { vmSkipReason } from './helpers/victoriaMetrics.js';
 
 // tsconfig.json covers src, tests, examples and bench, not scripts: this type-only import (erased at
@@ -36,3 +43,32 @@ t.test(
     t.match(stdout, /^soak: PASS$/m, 'the soak says PASS');
   },
 );
+
+// The checks have teeth: each fails on the fault it is there to see.
+
+t.test('soak: the RSS verdict fails a second half that grew past the bound, and a run too short', async (t) => {
+  const MB = 1024 * 1024;
+  const samples = (growthMb: number) =>
+    Array.from({ length: 21 }, (_, t) => ({ t, rss: (100 + (t >= 13 ? growthMb : 0)) * MB, heapUsed: 10 * MB }));
+  t.ok(rssVerdict(samples(5), 4, 20, 20, 30).ok, '+5 MB is within +30 MB');
+  t.notOk(rssVerdict(samples(31), 4, 20, 20, 30).ok, '+31 MB is not');
+  t.notOk(rssVerdict(samples(0), 4, 7, 20, 30).ok, 'fewer than 3 samples a half');
+});
+
+t.test('soak: the NDJSON check fails a file that lost, added or reordered a line', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'metrix-soak-test-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const lines = [0, 1, 2].map((i) => ({ name: 'm.count', value: i + 1, tags: { a: `${i}` }, time: 1000 + i }));
+  const hash = createHash('sha256');
+  for (const e of lines) hash.update(canonicalLine(e.name, e.value, e.tags, e.time));
+  const reference = { received: 3, digest: hash.digest('hex') };
+  const file = path.join(dir, 'a.ndjson');
+  const check = (xs: typeof lines) => {
+    writeFileSync(file, xs.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    return checkNdjson(file, reference);
+  };
+  t.ok((await check(lines)).ok, 'the same sequence passes');
+  t.notOk((await check(lines.slice(1))).ok, 'a line lost');
+  t.notOk((await check([...lines, lines[0]!])).ok, 'a line added');
+  t.notOk((await check([lines[1]!, lines[0]!, lines[2]!])).ok, 'two lines swapped');
+});
