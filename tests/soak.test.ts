@@ -9,9 +9,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { rssVerdict } from '../scripts/soak/rss.js';
-import { checkNdjson } from '../scripts/soak/verify.js';
+import { checkNdjson, checkVictoriaMetrics } from '../scripts/soak/verify.js';
 import { canonicalLine } from '../scripts/soak/workload.js';
-import { vmSkipReason } from './helpers/victoriaMetrics.js';
+import { VictoriaMetrics, vmSkipReason } from './helpers/victoriaMetrics.js';
 
 // tsconfig.json covers src, tests, examples and bench, not scripts: this type-only import (erased at
 // run time, so the script does not run here) makes `npm run typecheck` check the soak script too.
@@ -72,3 +72,43 @@ t.test('soak: the NDJSON check fails a file that lost, added or reordered a line
   t.notOk((await check([...lines, lines[0]!])).ok, 'a line added');
   t.notOk((await check([lines[1]!, lines[0]!, lines[2]!])).ok, 'two lines swapped');
 });
+
+t.test(
+  'soak: the VictoriaMetrics check fails a missing, unexpected, wrong or over-duplicated sample',
+  { skip },
+  async (t) => {
+    const vm = await VictoriaMetrics.start();
+    t.teardown(() => vm.cleanup());
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'metrix-soak-test-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const T = Date.now() - 60_000;
+    const lines = [0, 1, 2].map((i) => ({ name: 'm.count', value: i + 0.5, tags: { a: `${i}` }, time: T + i }));
+    const file = path.join(dir, 'a.ndjson');
+    writeFileSync(file, lines.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    // One database label per case, so that the cases share one server.
+    const store = async (db: string, points: Array<[index: number, value?: number]>) => {
+      for (const [i, value] of points) {
+        const e = lines[i]!;
+        const body = `${e.name},a=${e.tags.a} value=${value ?? e.value} ${e.time}\n`;
+        const res = await fetch(`${vm.url}/write?db=${db}&precision=ms`, { method: 'POST', body });
+        await res.arrayBuffer();
+        t.ok(res.ok, `stored ${db} #${i}`);
+      }
+      return (maxDuplicates: number) => checkVictoriaMetrics(vm, file, db, T - 60_000, T + 60_000, maxDuplicates, 'x');
+    };
+    t.ok((await (await store('once', [[0], [1], [2]]))(0)).ok, 'each once passes');
+    t.notOk((await (await store('missing', [[0], [2]]))(0)).ok, 'one missing fails');
+    t.notOk((await (await store('wrong', [[0], [1, 9], [2]]))(0)).ok, 'a wrong value fails');
+    const twice = await store('twice', [[0], [1], [1], [2]]);
+    t.notOk((await twice(0)).ok, 'one stored twice fails without an allowance');
+    t.ok((await twice(1)).ok, 'and passes with an allowance of one');
+    t.notOk((await (await store('thrice', [[0], [1], [1], [1], [2]]))(5)).ok, 'a sample stored three times fails');
+    const extra = await store('extra', [[0], [1], [2]]);
+    const res = await fetch(`${vm.url}/write?db=extra&precision=ms`, {
+      method: 'POST',
+      body: `other,a=0 value=1 ${T}\n`,
+    });
+    await res.arrayBuffer();
+    t.notOk((await extra(0)).ok, 'a sample the reference lacks fails');
+  },
+);
