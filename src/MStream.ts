@@ -345,8 +345,8 @@ export class MStream extends Duplex {
     // Writes queued ahead of this value go first: order is kept.
     if (this.writableLength > 0) return this.write({ series, value, time } satisfies KeyedValue);
     this.#full = false;
-    this.#in++;
     this.#windowing.add(series, value, time);
+    this.#in++;
     if (!this.#full) return true;
     this.#needDrain = true;
     return false;
@@ -542,8 +542,8 @@ export class MStream extends Duplex {
 
   /** windowByTime / batchByCount: folds the value into its window's state. */
   readonly #add = (series: Series, value: number, time: number | undefined): void => {
-    this.#in++;
     this.#windowing.add(series, value, time);
+    this.#in++;
   };
 
   /** dropEmpty, aggregate × zipAggs, flatten: one closed window to its elements. */

@@ -995,3 +995,19 @@ t.test(
     m.destroy();
   },
 );
+
+t.test('MStream: event time refuses a time whose window would end past what a Date holds (regression)', async (t) => {
+  const m = new MStream('edge', { agg: count, windowSize: 10, windowTime: 'event', onInvalid: 'drop' });
+  const invalid: MetrixError[] = [];
+  m.on('invalid', (err: MetrixError) => invalid.push(err));
+  t.throws(() => m.send(1, { time: 8.64e15 }), { code: ErrorCode.INVALID_TIME }, 'send() throws, nothing sent');
+  m.write({ value: 1, time: 8.64e15 });
+  m.write({ value: 1, time: T0 });
+  const out: MElement[] = [];
+  m.on('data', (e: MElement) => out.push(e));
+  await m.close();
+  t.same(show(out), ['edge.count{}=1'], 'the valid element still aggregated; the close does not fail');
+  t.equal(invalid[0]?.code, ErrorCode.INVALID_TIME);
+  t.equal(m.stats().in, 1);
+  t.equal(m.stats().invalid, 1);
+});

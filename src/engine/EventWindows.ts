@@ -1,3 +1,5 @@
+import { MAX_TIME_MS } from '../internal/validate.js';
+import { ErrorCode, MetrixError } from '../MetrixError.js';
 import { Accumulation } from './Accumulation.js';
 import type { AggregationPlan } from './AggregationPlan.js';
 import type { Series } from './Series.js';
@@ -13,6 +15,9 @@ export type LateListener = (series: Series, value: number, time: number) => void
  * in start order, once its end is at or before the watermark, and a value for a closed window is
  * late: reported to the late listener, never merged. End of input closes every open window in
  * order. No timer: windows close only as times advance or at end of input.
+ *
+ * A value whose window would end past the last time a `Date` holds is refused with
+ * `ERR_METRIX_INVALID_TIME` (thrown by `add`, before anything changes).
  */
 export class EventWindows implements Windowing {
   readonly #plan: AggregationPlan;
@@ -42,6 +47,14 @@ export class EventWindows implements Windowing {
     if (acc === undefined || t < (acc.start as number) || t >= (acc.end as number)) {
       const w = this.#windowMs;
       const start = Math.floor(t / w) * w;
+      // Its window's end must be a time too: it stamps the window's aggregates.
+      if (start + w > MAX_TIME_MS) {
+        throw new MetrixError(
+          ErrorCode.INVALID_TIME,
+          `a value at ${t} ms falls in a window ending past ${MAX_TIME_MS} ms, the last time a Date can hold`,
+          { input: t },
+        );
+      }
       if (start + w <= this.#closedUpTo) {
         this.#late(series, value, t);
         return;
