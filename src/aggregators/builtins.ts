@@ -98,16 +98,24 @@ export const median: IncrementalAggFunc<ValuesState> = withAggregator(
   (state) => {
     const n = state.length;
     const upper = valueAtRank(state, (n >> 1) + 1);
-    return n % 2 === 1 ? upper : (valueAtRank(state, n >> 1) + upper) / 2;
+    return n % 2 === 1 ? upper : midpoint(valueAtRank(state, n >> 1), upper);
   },
 );
 
 /** The median of sorted values. */
 function middle(sorted: Float64Array): number {
   const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : midpoint(sorted[mid - 1] as number, sorted[mid] as number);
+}
+
+/**
+ * `(a + b) / 2`, exactly as before for every sum that is finite; when `a + b` overflows (two
+ * values near ±1.8e308) it halves first, so the median of `[1e308, 1e308]` is 1e308, not a
+ * dropped Infinity.
+ */
+function midpoint(a: number, b: number): number {
+  const m = (a + b) / 2;
+  return Number.isFinite(m) ? m : a / 2 + b / 2;
 }
 
 /**

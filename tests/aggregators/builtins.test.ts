@@ -145,3 +145,11 @@ t.test('builtins: an overflowing sum reads as Infinity (the stream drops it, not
   t.same(viaState([sum, mean], [1e308, 1e308]), [Infinity, Infinity]);
   t.equal(sum([1e308, 1e308]), Infinity);
 });
+
+t.test('builtins: the median of values whose sum overflows is still their midpoint (regression)', async (t) => {
+  t.equal(median([1e308, 1e308]), 1e308);
+  t.equal(median([-1.5e308, -1.7e308]), -1.6e308);
+  const s = median.aggregator.state.create();
+  for (const v of [1e308, 1e308]) median.aggregator.state.add(s, v);
+  t.equal(median.aggregator.result(s), 1e308);
+});
