@@ -13,10 +13,6 @@ import { checkNdjson, checkVictoriaMetrics } from '../scripts/soak/verify.js';
 import { canonicalLine } from '../scripts/soak/workload.js';
 import { VictoriaMetrics, vmSkipReason } from './helpers/victoriaMetrics.js';
 
-// tsconfig.json covers src, tests, examples and bench, not scripts: this type-only import (erased at
-// run time, so the script does not run here) makes `npm run typecheck` check the soak script too.
-export type * as soakScript from '../scripts/soak.js';
-
 const skip = vmSkipReason(); // under CI=true a missing server throws: a failure, not a skip
 const root = fileURLToPath(new URL('..', import.meta.url));
 
