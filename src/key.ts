@@ -1,6 +1,6 @@
 import { setOwn } from './internal/setOwn.js';
-import type { Tags } from './Tags.js';
 import { ErrorCode, MetrixError } from './MetrixError.js';
+import type { Tags } from './Tags.js';
 
 // `\`, `:` and `|` are the format's syntax; escaping them (and only them) keeps the readable
 // `bat:baz|foo:bar` form of the original library while making every key decode to one tag set.

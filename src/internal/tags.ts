@@ -1,5 +1,5 @@
-import type { Tags } from '../Tags.js';
 import { ErrorCode, MetrixError } from '../MetrixError.js';
+import type { Tags } from '../Tags.js';
 import { describe } from './describe.js';
 import { setOwn } from './setOwn.js';
 

@@ -146,7 +146,11 @@ t.test(
     t.ok(s.chunks.length >= 5, `${s.chunks.length} full chunks`);
     const held = s.chunks.reduce((a, c) => a + c.length, 0) + s.values.length;
     t.ok(held - n < 8192, `at most one chunk more than the values (${held - n} spare)`);
-    t.same((valuesState.toJSON(s) as unknown as { values: number[] }).values, values, 'arrival order kept across chunks');
+    t.same(
+      (valuesState.toJSON(s) as unknown as { values: number[] }).values,
+      values,
+      'arrival order kept across chunks',
+    );
     const other = feed(valuesState, [n, n + 1]);
     valuesState.merge(other, s);
     t.equal(other.length, n + 2);
