@@ -16,7 +16,9 @@ async function publish(nc: NatsConnection, dist: object, source: string, windows
   f.attach(ms);
   ms.resume();
   windows.forEach((values, w) => {
-    values.forEach((v, i) => ms.send(v, { tags: { i }, time: w * 1000 + i }));
+    values.forEach((v, i) => {
+      ms.send(v, { tags: { i }, time: w * 1000 + i });
+    });
   });
   await ms.close();
   await f.close();
