@@ -2,7 +2,7 @@ import { ErrorCode, MetrixError } from '../MetrixError.js';
 import type { StateJSON, StateKind } from './Aggregator.js';
 import { StateReader } from './StateReader.js';
 
-/** Capacity of a values state's first buffer; it doubles up to {@link CHUNK}. */
+/** Capacity of a values state's first buffer; it doubles up to `CHUNK`. */
 const INITIAL_CAPACITY = 8;
 /**
  * Values a buffer holds at most before the next ones go to a new buffer (64 KiB). A large group
@@ -13,7 +13,7 @@ const CHUNK = 8192;
 
 /**
  * The state behind `median` and the exact percentiles: every value, 8 bytes each, in
- * Float64Arrays — one that starts small and doubles, then chunks of {@link CHUNK} values. Its
+ * Float64Arrays — one that starts small and doubles, then chunks of `CHUNK` values. Its
  * order is arrival order until {@link sortedValues} joins and sorts it in place.
  */
 export class ValuesState {
@@ -236,7 +236,7 @@ function append(state: ValuesState, values: Float64Array): void {
 }
 
 /**
- * Makes room for one more value: a buffer under {@link CHUNK} values doubles (copying its few
+ * Makes room for one more value: a buffer under `CHUNK` values doubles (copying its few
  * values); a full larger one is kept as a chunk and a new chunk is started.
  */
 function grow(state: ValuesState): void {
