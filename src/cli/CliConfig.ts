@@ -1,4 +1,6 @@
 import type { AggNames } from './resolveAggs.js';
+import type { ForwardMode } from './startForwarding.js';
+import type { MergeMode } from './startMerge.js';
 
 /** One stream of the command: what becomes `new MStream(name, { agg, windowSize | batchSize, defaultTags })`. */
 export interface StreamConfig {
@@ -69,6 +71,10 @@ export interface CliConfig {
   allowedLateness: number | undefined;
   /** Most distinct tag sets per stream; past it, new ones fold into an overflow series. */
   maxSeries: number;
+  /** `--forward`: also publish each window's mergeable states to NATS JetStream, for a merging tier. */
+  forward: ForwardMode | undefined;
+  /** `--merge`: read no input; merge what edges forward and send the final aggregates to the outputs. */
+  merge: MergeMode | undefined;
   /** The progress line: `undefined` = only when stderr is a TTY. */
   progress: boolean | undefined;
 }

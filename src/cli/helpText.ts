@@ -58,6 +58,18 @@ Output:
       --progress, --no-progress
                               a status line on stderr (default: only when stderr is a terminal)
 
+Two tiers over NATS JetStream (needs @nats-io/transport-node and @nats-io/jetstream):
+      --forward nats://HOST:PORT
+                              also publish each window's mergeable states (windows, not batches)
+      --source ID             this edge's id (default HOST:PID:START; one per process)
+      --merge nats://HOST:PORT
+                              read no input: merge what --forward edges publish and send the
+                              final aggregates to the outputs (streams and --agg as the edges')
+      --partitions LIST       with --merge: the partitions this process merges, of 0-7 (default all)
+      --merge-idle SECONDS    with --merge: emit what a partition holds once it is silent this
+                              long (default 10); with --merge, --allowed-lateness SECONDS is how
+                              long a window waits for the edges' partials (default one --window)
+
   -h, --help                  this help
   -v, --version               the version
 

@@ -12,6 +12,7 @@ import type { CliConfigFile } from './parseConfigFile.js';
 import { parseConfigFile } from './parseConfigFile.js';
 import { resolveConfig } from './resolveConfig.js';
 import { type CliRun, startCli } from './startCli.js';
+import { startMerge } from './startMerge.js';
 
 const EXIT_USAGE = 2;
 
@@ -54,7 +55,8 @@ function main(argv: readonly string[]): void {
       file = parseConfigFile(text, command.flags.configPath, dirname(path));
     }
     const config = resolveConfig(command.flags, file);
-    run = startCli(config, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+    const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+    run = config.merge === undefined ? startCli(config, io) : startMerge(config, config.merge, io);
   } catch (err) {
     // Everything up to here is about how the command was called: a usage error.
     if (MetrixError.is(err)) usage(err.message);

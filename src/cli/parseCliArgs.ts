@@ -46,6 +46,11 @@ const OPTIONS = {
   'allowed-lateness': { type: 'string' },
   'udp-buffer': { type: 'string' },
   progress: { type: 'boolean' },
+  forward: { type: 'string' },
+  source: { type: 'string' },
+  merge: { type: 'string' },
+  partitions: { type: 'string' },
+  'merge-idle': { type: 'string' },
   'no-progress': { type: 'boolean' },
 } as const;
 
@@ -137,8 +142,8 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   if (values['event-time']) flags.windowTime = 'event';
   const lateness = str('allowed-lateness');
   if (lateness !== undefined) {
-    if (!values['event-time']) {
-      throw new MetrixError(ErrorCode.INVALID_ARGUMENT, '--allowed-lateness goes with --event-time');
+    if (!values['event-time'] && values.merge === undefined) {
+      throw new MetrixError(ErrorCode.INVALID_ARGUMENT, '--allowed-lateness goes with --event-time or --merge');
     }
     flags.allowedLateness = parseNumber(lateness, '--allowed-lateness', { min: 0 });
   }
@@ -151,5 +156,49 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   }
   if (values.progress) flags.progress = true;
   if (values['no-progress']) flags.progress = false;
+  distributionFlags(str, flags, positionals);
   return { kind: 'run', flags };
+}
+
+/** `--forward URL [--source ID]` and `--merge URL [--partitions LIST] [--merge-idle SECONDS]`. */
+function distributionFlags(
+  str: (key: keyof typeof OPTIONS) => string | undefined,
+  flags: CliFlags,
+  files: string[],
+): void {
+  const usage = (message: string): never => {
+    throw new MetrixError(ErrorCode.INVALID_ARGUMENT, message);
+  };
+  const forward = str('forward');
+  const merge = str('merge');
+  if (forward !== undefined && merge !== undefined) usage('give --forward or --merge, not both');
+  const source = str('source');
+  if (forward !== undefined) {
+    // Only time windows line up across processes.
+    if (flags.defaultBatchSize !== undefined) usage('--forward needs windows (--window), not batches');
+    flags.forward = { url: httpUrl(forward, '--forward', ['nats:']), ...(source === undefined ? {} : { source }) };
+  } else if (source !== undefined) {
+    usage('--source goes with --forward');
+  }
+  const partitions = str('partitions');
+  const idle = str('merge-idle');
+  if (merge === undefined) {
+    if (partitions !== undefined || idle !== undefined) usage('--partitions and --merge-idle go with --merge');
+    return;
+  }
+  if (files.length > 0 || flags.statsdPort !== undefined || flags.httpPort !== undefined) {
+    usage('--merge reads no input: it merges what --forward edges publish');
+  }
+  flags.merge = {
+    url: httpUrl(merge, '--merge', ['nats:']),
+    ...(partitions === undefined
+      ? {}
+      : {
+          owned: partitions
+            .split(',')
+            .map((p) => parseNumber(p.trim(), '--partitions', { integer: true, min: 0, max: 7 })),
+        }),
+    ...(idle === undefined ? {} : { idleMs: parseNumber(idle, '--merge-idle', { positive: true }) * 1000 }),
+    ...(flags.allowedLateness === undefined ? {} : { allowedDelayMs: flags.allowedLateness * 1000 }),
+  };
 }

@@ -61,6 +61,8 @@ export function resolveConfig(flags: CliFlags, file: CliConfigFile = {}): CliCon
     allowedLateness: flags.allowedLateness ?? file.allowedLateness,
     udpBufferBytes: flags.udpBufferBytes ?? file.udpBufferBytes,
     progress: flags.progress ?? file.progress,
+    forward: flags.forward,
+    merge: flags.merge,
   };
 }
 

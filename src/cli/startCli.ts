@@ -20,6 +20,7 @@ import { httpInput } from './inputs/httpInput.js';
 import { DEFAULT_UDP_BUFFER_BYTES, udpInput } from './inputs/udpInput.js';
 import { Router } from './Router.js';
 import { resolveAggs } from './resolveAggs.js';
+import { startForwarding } from './startForwarding.js';
 import { stdoutSink } from './stdoutSink.js';
 
 /** The streams the command talks to; `process.*` in the real command, stand-ins in tests. */
@@ -98,6 +99,25 @@ export function startCli(config: CliConfig, io: CliIO): CliRun {
   mc.on('sinkError', (err: MetrixError) => reporter.log(`error: ${err.message}`));
   mc.on('error', (err: Error) => fail(err));
 
+  // ---- --forward: every stream's windows also go to NATS JetStream, for a merging tier ----
+  const forwarding =
+    config.forward === undefined
+      ? undefined
+      : startForwarding(
+          config.forward,
+          (message) => reporter.log(message),
+          (err) => fail(err, 'forward'),
+        );
+  if (forwarding !== undefined) {
+    for (const mstream of mstreams) forwarding.attach(mstream);
+    // Streams created later for unseen names are forwarded too.
+    const addMStream = mc.addMStream.bind(mc);
+    mc.addMStream = (mstream) => {
+      forwarding.attach(mstream);
+      return addMStream(mstream);
+    };
+  }
+
   // ---- routing: inputs parse and route whole chunks of lines, straight into the streams ----
   const router = new Router(mc, config, { fail: (err) => fail(err), log: (message) => reporter.log(message) });
   const statsdFormats: StatsDFormat[] = [];
@@ -175,6 +195,7 @@ export function startCli(config: CliConfig, io: CliIO): CliRun {
   const done = (async () => {
     await Promise.all(all.map((input) => input.done));
     await mc.close().catch((err: Error) => fail(err));
+    await forwarding?.close().catch((err: Error) => fail(err, 'forward'));
     reporter.stopProgress();
     reportLosses(reporter, router, statsdFormats, inputs.statsd?.counts(), failure !== undefined);
     for (const [what, n] of Object.entries(streamLosses(mc))) if (n > 0) reporter.log(`${n} ${what}`);
