@@ -1,19 +1,15 @@
-import { createWriteStream } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { MCoordinator } from '../MCoordinator.js';
 import type { MetrixError } from '../MetrixError.js';
 import { LineReader } from '../parsers/LineReader.js';
 import { ndjsonFormat } from '../parsers/ndjsonFormat.js';
 import { type StatsDFormat, statsdFormat } from '../parsers/statsdFormat.js';
-import { MSinkGraphite } from '../sinks/MSinkGraphite.js';
-import { MSinkInflux } from '../sinks/MSinkInflux.js';
-import { MSinkNDJSON } from '../sinks/MSinkNDJSON.js';
-import { MSinkOpenTSDB } from '../sinks/MSinkOpenTSDB.js';
-import { MSinkPrometheus, type MSinkPrometheusAddress } from '../sinks/MSinkPrometheus.js';
+import type { MSinkPrometheusAddress } from '../sinks/MSinkPrometheus.js';
 import type { MSinkLike } from '../sinks/toSink.js';
 import { buildMStream } from './buildMStream.js';
 import type { CliConfig } from './CliConfig.js';
 import { CliReporter } from './CliReporter.js';
+import { databaseSinks } from './databaseSinks.js';
 import type { CliInput, InputContext } from './inputs/CliInput.js';
 import { fileInput } from './inputs/fileInput.js';
 import { httpInput } from './inputs/httpInput.js';
@@ -84,7 +80,8 @@ export function startCli(config: CliConfig, io: CliIO): CliRun {
     msinks.push(stdout.sink);
   }
   const mc = new MCoordinator({ mstreams, msinks });
-  const prometheus = addDatabaseSinks(mc, config);
+  const { sinks: databases, prometheus } = databaseSinks(config);
+  for (const sink of databases) mc.addMSink(sink);
 
   // ---- reporting ----
   const reporter = new CliReporter(io.stderr);
@@ -265,25 +262,4 @@ function reportLosses(
   if (kernelDropped > 0) {
     reporter.log(`the kernel dropped ${kernelDropped} UDP datagram(s): its receive buffer was full (see --udp-buffer)`);
   }
-}
-
-/** Adds the sinks of `--ndjson-out`, `--influx`, `--opentsdb`, `--graphite`, `--prometheus-port`. */
-function addDatabaseSinks(mc: MCoordinator, config: CliConfig): MSinkPrometheus | undefined {
-  if (config.ndjsonOut !== undefined) mc.addMSink(new MSinkNDJSON(createWriteStream(config.ndjsonOut)));
-  if (config.influxUrl !== undefined) {
-    mc.addMSink(
-      new MSinkInflux({ url: config.influxUrl, ...(config.influxDb === undefined ? {} : { db: config.influxDb }) }),
-    );
-  }
-  if (config.opentsdbUrl !== undefined) mc.addMSink(new MSinkOpenTSDB({ url: config.opentsdbUrl }));
-  if (config.graphite !== undefined) {
-    const colon = config.graphite.lastIndexOf(':');
-    mc.addMSink(
-      new MSinkGraphite({ host: config.graphite.slice(0, colon), port: Number(config.graphite.slice(colon + 1)) }),
-    );
-  }
-  if (config.prometheusPort === undefined) return undefined;
-  const prometheus = new MSinkPrometheus({ port: config.prometheusPort, host: config.host });
-  mc.addMSink(prometheus);
-  return prometheus;
 }

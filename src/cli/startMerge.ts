@@ -1,15 +1,10 @@
-import { createWriteStream } from 'node:fs';
 import type { AggFunc } from '../aggregators/AggFunc.js';
 import type { MElement } from '../MElement.js';
 import type { MetrixError } from '../MetrixError.js';
-import { MSinkGraphite } from '../sinks/MSinkGraphite.js';
-import { MSinkInflux } from '../sinks/MSinkInflux.js';
-import { MSinkNDJSON } from '../sinks/MSinkNDJSON.js';
-import { MSinkOpenTSDB } from '../sinks/MSinkOpenTSDB.js';
-import { MSinkPrometheus } from '../sinks/MSinkPrometheus.js';
 import { type ObjectWritable, toSink } from '../sinks/toSink.js';
 import { type CliConfig, DEFAULT_WINDOW_SECONDS } from './CliConfig.js';
 import { CliReporter } from './CliReporter.js';
+import { databaseSinks } from './databaseSinks.js';
 import { resolveAggs } from './resolveAggs.js';
 import { defaultAggNames } from './resolveConfig.js';
 import type { CliAddresses, CliIO, CliRun } from './startCli.js';
@@ -72,24 +67,8 @@ export function startMerge(config: CliConfig, mode: MergeMode, io: CliIO): CliRu
     );
     sinks.push(toSink(stdout.sink));
   }
-  if (config.ndjsonOut !== undefined) sinks.push(new MSinkNDJSON(createWriteStream(config.ndjsonOut)));
-  if (config.influxUrl !== undefined) {
-    sinks.push(
-      new MSinkInflux({ url: config.influxUrl, ...(config.influxDb === undefined ? {} : { db: config.influxDb }) }),
-    );
-  }
-  if (config.opentsdbUrl !== undefined) sinks.push(new MSinkOpenTSDB({ url: config.opentsdbUrl }));
-  if (config.graphite !== undefined) {
-    const colon = config.graphite.lastIndexOf(':');
-    sinks.push(
-      new MSinkGraphite({ host: config.graphite.slice(0, colon), port: Number(config.graphite.slice(colon + 1)) }),
-    );
-  }
-  const prometheus =
-    config.prometheusPort === undefined
-      ? undefined
-      : new MSinkPrometheus({ port: config.prometheusPort, host: config.host });
-  if (prometheus !== undefined) sinks.push(prometheus);
+  const { sinks: databases, prometheus } = databaseSinks(config);
+  sinks.push(...databases);
   for (const sink of sinks) sink.on('error', (err: Error) => fail(err, 'sink'));
 
   // Every sink takes an aggregate before the merger counts it handed over (and acknowledges it).
