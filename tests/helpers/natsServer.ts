@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { trackDir, trackProcess, untrackDir } from './serverProcesses.js';
 import { freePort } from './victoriaMetrics.js';
 
 /** Path of the `nats-server` binary, or `undefined` when it is not installed. */
@@ -40,33 +41,6 @@ function findBinary(name: string): string | undefined {
   return undefined;
 }
 
-const running = new Set<ChildProcess>();
-const dirs = new Set<string>();
-
-function killRunning(): void {
-  for (const child of running) {
-    if (child.pid !== undefined && child.exitCode === null) {
-      try {
-        process.kill(child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-}
-
-// Safety net: a test process that ends with a server still running — normally, or killed by the
-// runner's timeout — must not leave it behind (children outlive their parent on Linux).
-process.on('exit', killRunning);
-for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-  process.once(signal, () => {
-    killRunning();
-    // The listener is gone now: the signal's default action ends the process as it would have.
-    process.kill(process.pid, signal);
-  });
-}
-
 /** A nats-server with JetStream and its store directory; `restart()` reuses both. */
 export class NatsServer {
   readonly port: number;
@@ -82,7 +56,7 @@ export class NatsServer {
   static async start(): Promise<NatsServer> {
     if (NATS_BINARY === undefined) throw new Error(`nats-server is not installed: ${INSTALL_HINT}`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'metrix-nats-'));
-    dirs.add(dir);
+    trackDir(dir);
     // A free port can be taken by someone else before the server binds it: try fresh ones.
     for (let attempt = 1; ; attempt++) {
       const server = new NatsServer(await freePort(), dir);
@@ -92,7 +66,7 @@ export class NatsServer {
       } catch (err) {
         if (attempt >= 3) {
           fs.rmSync(dir, { recursive: true, force: true });
-          dirs.delete(dir);
+          untrackDir(dir);
           throw err;
         }
       }
@@ -122,8 +96,7 @@ export class NatsServer {
       { stdio: ['ignore', log, log] },
     );
     fs.closeSync(log);
-    running.add(child);
-    child.once('exit', () => running.delete(child));
+    trackProcess(child);
     this.#child = child;
     const deadline = Date.now() + 15_000;
     for (;;) {
@@ -151,7 +124,7 @@ export class NatsServer {
   async cleanup(): Promise<void> {
     await this.stop('SIGKILL');
     fs.rmSync(this.dir, { recursive: true, force: true });
-    dirs.delete(this.dir);
+    untrackDir(this.dir);
   }
 
   #logSince(offset: number): string {

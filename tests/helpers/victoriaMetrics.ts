@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { trackDir, trackProcess, untrackDir } from './serverProcesses.js';
 
 /** Path of the `victoria-metrics` binary, or `undefined` when it is not installed. */
 export const VM_BINARY: string | undefined = findBinary('victoria-metrics');
@@ -83,33 +84,6 @@ export interface VmOptions {
   promscrapeConfig?: string;
 }
 
-const running = new Set<ChildProcess>();
-const dirs = new Set<string>();
-
-function killRunning(): void {
-  for (const child of running) {
-    if (child.pid !== undefined && child.exitCode === null) {
-      try {
-        process.kill(child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-}
-
-// Safety net: a test process that ends with servers still running — normally, or killed by the
-// runner's timeout — must not leave them behind (children outlive their parent on Linux).
-process.on('exit', killRunning);
-for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-  process.once(signal, () => {
-    killRunning();
-    // The listener is gone now: the signal's default action ends the process as it would have.
-    process.kill(process.pid, signal);
-  });
-}
-
 /** A VictoriaMetrics process with its data directory; `restart()` reuses both. */
 export class VictoriaMetrics {
   readonly ports: VmPorts;
@@ -127,7 +101,7 @@ export class VictoriaMetrics {
   static async start(options: VmOptions = {}): Promise<VictoriaMetrics> {
     if (VM_BINARY === undefined) throw new Error(`victoria-metrics is not installed: ${INSTALL_HINT}`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'metrix-vm-'));
-    dirs.add(dir);
+    trackDir(dir);
     const args = [...(options.args ?? [])];
     if (options.promscrapeConfig !== undefined) {
       const file = path.join(dir, 'promscrape.yml');
@@ -143,7 +117,7 @@ export class VictoriaMetrics {
       } catch (err) {
         if (options.ports !== undefined || attempt >= 3) {
           fs.rmSync(dir, { recursive: true, force: true });
-          dirs.delete(dir);
+          untrackDir(dir);
           throw err;
         }
       }
@@ -182,8 +156,7 @@ export class VictoriaMetrics {
       { stdio: ['ignore', log, log] },
     );
     fs.closeSync(log);
-    running.add(child);
-    child.once('exit', () => running.delete(child));
+    trackProcess(child);
     this.#child = child;
     const deadline = Date.now() + 15_000;
     for (;;) {
@@ -210,7 +183,7 @@ export class VictoriaMetrics {
   async cleanup(): Promise<void> {
     await this.stop('SIGKILL');
     fs.rmSync(this.dir, { recursive: true, force: true });
-    dirs.delete(this.dir);
+    untrackDir(this.dir);
   }
 
   /** The last lines of the server's log, for failure messages. */
