@@ -23,7 +23,7 @@ import { type MSinkLike, type ObjectWritable, toSink } from '../sinks/toSink.js'
 import type { DistributionOptions, ResolvedDistribution } from './DistributionOptions.js';
 import { type EnsurePartialStreamsOptions, ensurePartialStreams } from './ensurePartialStreams.js';
 import type { StreamPlan } from './MergedWindow.js';
-import { type PartitionCounts, PartitionMerge } from './PartitionMerge.js';
+import { type PartitionCounts, PartitionMerge, zeroCounts } from './PartitionMerge.js';
 import { mergedSubject, partitionFilter } from './partialSubject.js';
 import { resolveDistribution } from './resolveDistribution.js';
 
@@ -261,16 +261,7 @@ export class PartialMerger extends EventEmitter {
 
   /** The merger's counts so far, summed over its partitions. */
   stats(): PartialMergerStats {
-    const sum: PartitionCounts = {
-      received: 0,
-      applied: 0,
-      duplicates: 0,
-      late: 0,
-      replayed: 0,
-      invalid: 0,
-      windows: 0,
-      elements: 0,
-    };
+    const sum = zeroCounts();
     let open = 0;
     for (const part of this.#parts.values()) {
       for (const k of Object.keys(sum) as (keyof PartitionCounts)[]) sum[k] += part.counts[k];

@@ -41,6 +41,11 @@ export interface PartitionCounts {
   elements: number;
 }
 
+/** Counts all at zero: a partition's start, and the start of a sum over partitions. @internal */
+export function zeroCounts(): PartitionCounts {
+  return { received: 0, applied: 0, duplicates: 0, late: 0, replayed: 0, invalid: 0, windows: 0, elements: 0 };
+}
+
 /**
  * The merge of one partition: open windows by (stream, start), a watermark in the partials' own
  * time — the latest window start seen in this partition minus the allowed delay — and the
@@ -56,16 +61,7 @@ export interface PartitionCounts {
  */
 export class PartitionMerge<M extends Delivery> {
   readonly partition: number;
-  readonly counts: PartitionCounts = {
-    received: 0,
-    applied: 0,
-    duplicates: 0,
-    late: 0,
-    replayed: 0,
-    invalid: 0,
-    windows: 0,
-    elements: 0,
-  };
+  readonly counts: PartitionCounts = zeroCounts();
   /** Time of the last delivery, ms (wall clock), for idle flushing. */
   lastReceivedAt = Date.now();
   readonly #streams: Pick<ReadonlyMap<string, StreamPlan>, 'get'>;
